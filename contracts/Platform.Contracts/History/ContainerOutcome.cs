@@ -1,0 +1,3 @@
+namespace Platform.Contracts.History;
+
+public record ContainerOutcome(string Name, int? ExitCode, string? Reason);

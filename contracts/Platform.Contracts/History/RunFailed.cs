@@ -1,0 +1,21 @@
+namespace Platform.Contracts.History;
+
+/// <summary>A run that reached STOPPED and failed. Published once per run; dedupe on <see cref="RunId"/>.</summary>
+public record RunFailed(
+    string RunId,
+    string Job,
+    string Cluster,
+    string TaskArn,
+    string TaskDefinitionArn,
+    string Region,
+    string Account,
+    string? StartedBy,
+    string? Group,
+    FailureKind Kind,
+    string Reason,
+    string? StopCode,
+    IReadOnlyList<ContainerOutcome> Containers,
+    DateTimeOffset? CreatedAt,
+    DateTimeOffset? StartedAt,
+    DateTimeOffset? StoppedAt,
+    TimeSpan? Duration);

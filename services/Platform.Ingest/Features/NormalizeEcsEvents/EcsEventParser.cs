@@ -1,0 +1,250 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Platform.Contracts.Ingest;
+
+namespace Platform.Ingest.Features.NormalizeEcsEvents;
+
+/// <summary>
+/// Turns EventBridge events (one JSON object, or an array of them) into our contracts. Understands
+/// "ECS Task State Change" and CloudTrail RunTask/StartTask calls that returned failures; acknowledges and counts as
+/// ignored any other well-formed event.
+/// </summary>
+public sealed class EcsEventParser(IOptions<IngestOptions> options)
+{
+    /// <summary>EventBridge's own limit for one event.</summary>
+    public const int MaxEventBytes = 256 * 1024;
+
+    private const int MaxReportedErrors = 20;
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
+
+    public EcsEventBatch Parse(ReadOnlyMemory<byte> json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(json, DocumentOptions);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return EcsEventBatch.Invalid(new EventError(null, $"The body is not valid JSON: {e.Message}"));
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            var batch = new EcsEventBatch();
+            switch (root.ValueKind)
+            {
+                case JsonValueKind.Object:
+                    ParseEvent(root, null, batch);
+                    break;
+                case JsonValueKind.Array:
+                    var index = 0;
+                    foreach (var item in root.EnumerateArray())
+                    {
+                        ParseEvent(item, index++, batch);
+                        if (batch.Errors.Count >= MaxReportedErrors)
+                            break;
+                    }
+                    break;
+                default:
+                    batch.Errors.Add(new EventError(null, "The body must be a JSON object (one EventBridge event) or an array of them."));
+                    break;
+            }
+            return batch;
+        }
+    }
+
+    private void ParseEvent(JsonElement element, int? index, EcsEventBatch batch)
+    {
+        var at = index is null ? "$" : $"$[{index}]";
+        if (JsonMarshal.GetRawUtf8Value(element).Length > MaxEventBytes)
+        {
+            batch.Errors.Add(new EventError(index, $"{at}: the event is larger than EventBridge's limit of 256 KB.", TooLarge: true));
+            return;
+        }
+        try
+        {
+            if (element.ValueKind != JsonValueKind.Object)
+                throw new EventFormatException($"{at}: an event must be a JSON object.");
+            if (!element.TryGetProperty("detail", out var detail) || detail.ValueKind != JsonValueKind.Object)
+                throw new EventFormatException($"{at}.detail: required, and must be a JSON object.");
+
+            var detailType = OptionalString(element, "detail-type", at);
+            var source = OptionalString(element, "source", at);
+            switch (detailType, source)
+            {
+                case ("ECS Task State Change", "aws.ecs"):
+                    var change = ParseTaskStateChange(element, detail, at);
+                    if (IsServiceTask(change.Group))
+                        batch.Ignored++;
+                    else
+                        batch.TaskStateChanges.Add(change);
+                    break;
+                case ("AWS API Call via CloudTrail", "aws.ecs"):
+                    var failure = ParseLaunchFailure(element, detail, at);
+                    if (failure is null || IsServiceTask(failure.Group))
+                        batch.Ignored++;
+                    else
+                        batch.LaunchFailures.Add(failure);
+                    break;
+                default:
+                    batch.Ignored++;
+                    break;
+            }
+        }
+        catch (EventFormatException e)
+        {
+            batch.Errors.Add(new EventError(index, e.Message));
+        }
+    }
+
+    private bool IsServiceTask(string? group) =>
+        !options.Value.IncludeServiceTasks && group is not null && group.StartsWith("service:", StringComparison.Ordinal);
+
+    private static TaskStateChanged ParseTaskStateChange(JsonElement envelope, JsonElement detailElement, string at)
+    {
+        var detail = Deserialize(detailElement, EcsEventJsonContext.Default.TaskStateChangeDetail, at);
+        var taskDefinitionArn = Required(detail.TaskDefinitionArn, at, "detail.taskDefinitionArn");
+        var (family, revision) = TaskDefinitionName.Parse(taskDefinitionArn);
+        var taskArn = Required(detail.TaskArn, at, "detail.taskArn");
+        var containers = (detail.Containers ?? [])
+            .Select((c, i) => c is null
+                ? throw new EventFormatException($"{at}.detail.containers[{i}]: must be a JSON object.")
+                : new ContainerState(Required(c.Name, at, $"detail.containers[{i}].name"), c.LastStatus, c.ExitCode, c.Reason, c.Image, c.ContainerArn))
+            .ToList();
+
+        return new TaskStateChanged(
+            EventId: RequiredString(envelope, "id", at),
+            Time: RequiredTime(envelope, at),
+            Account: OptionalString(envelope, "account", at) ?? ArnPart(taskArn, 4),
+            Region: OptionalString(envelope, "region", at) ?? ArnPart(taskArn, 3),
+            ClusterArn: Required(detail.ClusterArn, at, "detail.clusterArn"),
+            TaskArn: taskArn,
+            TaskDefinitionArn: taskDefinitionArn,
+            Family: family,
+            Revision: revision,
+            Group: detail.Group,
+            StartedBy: detail.StartedBy,
+            LaunchType: detail.LaunchType,
+            CapacityProviderName: detail.CapacityProviderName,
+            LastStatus: Required(detail.LastStatus, at, "detail.lastStatus"),
+            DesiredStatus: detail.DesiredStatus,
+            StopCode: detail.StopCode,
+            StoppedReason: detail.StoppedReason,
+            Containers: containers,
+            CreatedAt: detail.CreatedAt,
+            StartedAt: detail.StartedAt,
+            StoppingAt: detail.StoppingAt,
+            StoppedAt: detail.StoppedAt,
+            Version: detail.Version ?? throw new EventFormatException($"{at}.detail.version: required (ECS orders a task's events by it)."),
+            Overrides: detail.Overrides);
+    }
+
+    private static TaskLaunchFailed? ParseLaunchFailure(JsonElement envelope, JsonElement detailElement, string at)
+    {
+        var detail = Deserialize(detailElement, EcsEventJsonContext.Default.CloudTrailDetail, at);
+        if (detail.EventSource != "ecs.amazonaws.com" || detail.EventName is not ("RunTask" or "StartTask"))
+            return null;
+        var failures = detail.ResponseElements?.Failures;
+        if (failures is null || failures.Count == 0)
+            return null;
+        if (detail.RequestParameters is not { ValueKind: JsonValueKind.Object } request)
+            throw new EventFormatException($"{at}.detail.requestParameters: required, and must be a JSON object, for a {detail.EventName} that failed.");
+
+        var requestAt = $"{at}.detail.requestParameters";
+        var taskDefinition = RequiredString(request, "taskDefinition", requestAt);
+        return new TaskLaunchFailed(
+            EventId: RequiredString(envelope, "id", at),
+            Time: RequiredTime(envelope, at),
+            Account: OptionalString(envelope, "account", at) ?? "",
+            Region: OptionalString(envelope, "region", at) ?? "",
+            EventName: detail.EventName,
+            Cluster: OptionalString(request, "cluster", requestAt) ?? "default",
+            TaskDefinition: taskDefinition,
+            Family: TaskDefinitionName.Parse(taskDefinition).Family,
+            Group: OptionalString(request, "group", requestAt),
+            StartedBy: OptionalString(request, "startedBy", requestAt),
+            Failures: failures
+                .Select((f, i) => f is null
+                    ? throw new EventFormatException($"{at}.detail.responseElements.failures[{i}]: must be a JSON object.")
+                    : new LaunchFailure(f.Arn, f.Reason ?? "UNKNOWN", f.Detail))
+                .ToList(),
+            LaunchedTaskCount: detail.ResponseElements?.Tasks?.Count ?? 0,
+            RequestParameters: request);
+    }
+
+    private static T Deserialize<T>(JsonElement element, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string at)
+    {
+        try
+        {
+            return element.Deserialize(type) ?? throw new EventFormatException($"{at}.detail: must be a JSON object.");
+        }
+        catch (JsonException e)
+        {
+            var path = e.Path is { Length: > 1 } p ? p[1..] : "";
+            throw new EventFormatException($"{at}.detail{path}: has the wrong type ({FirstSentence(e.Message)})");
+        }
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var end = message.IndexOf(". ", StringComparison.Ordinal);
+        return end < 0 ? message.TrimEnd('.') : message[..end];
+    }
+
+    private static string Required(string? value, string at, string field) =>
+        string.IsNullOrEmpty(value) ? throw new EventFormatException($"{at}.{field}: required.") : value;
+
+    private static string RequiredString(JsonElement obj, string name, string at) =>
+        OptionalString(obj, name, at) is { Length: > 0 } value ? value : throw new EventFormatException($"{at}.{name}: required.");
+
+    private static string? OptionalString(JsonElement obj, string name, string at)
+    {
+        if (!obj.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            return null;
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()
+            : throw new EventFormatException($"{at}.{name}: must be a string, not {value.ValueKind.ToString().ToLowerInvariant()}.");
+    }
+
+    private static DateTimeOffset RequiredTime(JsonElement envelope, string at)
+    {
+        var text = RequiredString(envelope, "time", at);
+        return DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AssumeUniversal, out var time)
+            ? time
+            : throw new EventFormatException($"{at}.time: '{Truncate(text)}' is not an ISO 8601 time.");
+    }
+
+    private static string ArnPart(string arn, int index)
+    {
+        var parts = arn.Split(':');
+        return parts.Length > index ? parts[index] : "";
+    }
+
+    private static string Truncate(string text) => text.Length <= 64 ? text : text[..64] + "…";
+
+    private sealed class EventFormatException(string message) : Exception(message);
+}
+
+public sealed record EventError(int? Index, string Message, bool TooLarge = false);
+
+public sealed class EcsEventBatch
+{
+    public List<TaskStateChanged> TaskStateChanges { get; } = [];
+    public List<TaskLaunchFailed> LaunchFailures { get; } = [];
+    public List<EventError> Errors { get; } = [];
+    public int Ignored { get; set; }
+
+    public int Accepted => TaskStateChanges.Count + LaunchFailures.Count;
+    public bool IsValid => Errors.Count == 0;
+
+    public static EcsEventBatch Invalid(EventError error)
+    {
+        var batch = new EcsEventBatch();
+        batch.Errors.Add(error);
+        return batch;
+    }
+}

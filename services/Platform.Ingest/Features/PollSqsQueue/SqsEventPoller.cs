@@ -1,0 +1,111 @@
+using System.Text;
+using Amazon;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Microsoft.Extensions.Options;
+using Platform.Contracts.Ingest;
+using Platform.Ingest.Features.NormalizeEcsEvents;
+
+namespace Platform.Ingest.Features.PollSqsQueue;
+
+/// <summary>
+/// Reads EventBridge events from the SQS queue an EventBridge rule targets. A message is deleted only after its
+/// events were published (or it held nothing we track); one that cannot be parsed stays, so the queue's redrive
+/// policy moves it to the dead-letter queue, and the reason is logged.
+/// </summary>
+public sealed partial class SqsEventPoller(
+    IOptions<IngestOptions> options,
+    EcsEventParser parser,
+    EcsEventsPublisher publisher,
+    ILogger<SqsEventPoller> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var sqs = options.Value.Sqs;
+        using var client = CreateClient(sqs);
+        return Task.WhenAll(Enumerable.Range(0, sqs.ConcurrentReceives)
+            .Select(_ => Task.Run(() => PollAsync(client, sqs, stoppingToken), stoppingToken)));
+    }
+
+    private async Task PollAsync(IAmazonSQS client, SqsSourceOptions sqs, CancellationToken ct)
+    {
+        var backoff = TimeSpan.FromSeconds(1);
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var response = await client.ReceiveMessageAsync(new ReceiveMessageRequest
+                {
+                    QueueUrl = sqs.QueueUrl,
+                    MaxNumberOfMessages = 10,
+                    WaitTimeSeconds = sqs.WaitTimeSeconds,
+                }, ct);
+                if (response.Messages is { Count: > 0 } messages)
+                    await HandleAsync(client, sqs.QueueUrl!, messages, ct);
+                backoff = TimeSpan.FromSeconds(1);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogReceiveFailed(e, backoff.TotalSeconds);
+                await Task.Delay(backoff, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                backoff = TimeSpan.FromSeconds(Math.Min(backoff.TotalSeconds * 2, 60));
+            }
+        }
+    }
+
+    private async Task HandleAsync(IAmazonSQS client, string queueUrl, List<Message> messages, CancellationToken ct)
+    {
+        var changes = new List<TaskStateChanged>();
+        var failures = new List<TaskLaunchFailed>();
+        var done = new List<Message>();
+        foreach (var message in messages)
+        {
+            var batch = parser.Parse(Encoding.UTF8.GetBytes(message.Body ?? ""));
+            if (!batch.IsValid)
+            {
+                LogUnparseable(message.MessageId, string.Join(" ", batch.Errors.Select(e => e.Message)));
+                continue;
+            }
+            changes.AddRange(batch.TaskStateChanges);
+            failures.AddRange(batch.LaunchFailures);
+            done.Add(message);
+        }
+        if (done.Count == 0)
+            return;
+
+        await publisher.PublishAsync(changes, failures, ct);
+        var deleted = await client.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+        {
+            QueueUrl = queueUrl,
+            Entries = done.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(), m.ReceiptHandle)).ToList(),
+        }, ct);
+        if (deleted.Failed is { Count: > 0 } failed)
+            LogDeleteFailed(failed.Count, failed[0].Message);
+    }
+
+    private static AmazonSQSClient CreateClient(SqsSourceOptions sqs)
+    {
+        var config = new AmazonSQSConfig();
+        if (!string.IsNullOrWhiteSpace(sqs.Region))
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(sqs.Region);
+        if (!string.IsNullOrWhiteSpace(sqs.ServiceUrl))
+        {
+            config.ServiceURL = sqs.ServiceUrl;
+            config.AuthenticationRegion = sqs.Region ?? "us-east-1";
+        }
+        return new AmazonSQSClient(config);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "SQS message {MessageId} cannot be parsed and stays in the queue for its redrive policy: {Reason}")]
+    private partial void LogUnparseable(string messageId, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Receiving from SQS failed; trying again in {Seconds} s")]
+    private partial void LogReceiveFailed(Exception e, double seconds);
+
+    [LoggerMessage(LogLevel.Warning, "Deleting {Count} published SQS message(s) failed ({Reason}); they will be received and published again, and history drops the duplicates")]
+    private partial void LogDeleteFailed(int count, string reason);
+}

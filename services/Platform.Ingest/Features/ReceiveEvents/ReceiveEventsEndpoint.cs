@@ -1,0 +1,53 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Ingest.Features.NormalizeEcsEvents;
+
+namespace Platform.Ingest.Features.ReceiveEvents;
+
+public sealed record EventsAccepted(int Accepted, int Ignored);
+
+public static class ReceiveEventsEndpoint
+{
+    public const int MaxBodyBytes = 10 * 1024 * 1024;
+
+    public static async Task<Results<Accepted<EventsAccepted>, ProblemHttpResult>> HandleAsync(
+        HttpRequest request, EcsEventParser parser, EcsEventsPublisher publisher, ILogger<EcsEventParser> logger, CancellationToken ct)
+    {
+        if (request.ContentLength > MaxBodyBytes)
+            return TooLarge($"The body is larger than {MaxBodyBytes / 1024 / 1024} MB.");
+
+        var body = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 64 * 1024, MaxBodyBytes));
+        if (!await TryReadBodyAsync(request, body, ct))
+            return TooLarge($"The body is larger than {MaxBodyBytes / 1024 / 1024} MB.");
+
+        var batch = parser.Parse(body.WrittenMemory);
+        if (!batch.IsValid)
+        {
+            var errors = batch.Errors.Select(e => e.Message).ToArray();
+            logger.LogInformation("Rejected {Count} event(s): {Errors}", batch.Errors.Count, errors);
+            return batch.Errors.Any(e => e.TooLarge)
+                ? TooLarge(string.Join(" ", errors.Where((_, i) => batch.Errors[i].TooLarge)))
+                : TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid event",
+                    detail: string.Join(" ", errors), extensions: new Dictionary<string, object?> { ["errors"] = errors });
+        }
+
+        await publisher.PublishAsync(batch.TaskStateChanges, batch.LaunchFailures, ct);
+        return TypedResults.Accepted((string?)null, new EventsAccepted(batch.Accepted, batch.Ignored));
+    }
+
+    private static ProblemHttpResult TooLarge(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Payload too large", detail: detail);
+
+    private static async Task<bool> TryReadBodyAsync(HttpRequest request, ArrayBufferWriter<byte> body, CancellationToken ct)
+    {
+        while (true)
+        {
+            var read = await request.Body.ReadAsync(body.GetMemory(64 * 1024), ct);
+            if (read == 0)
+                return true;
+            body.Advance(read);
+            if (body.WrittenCount > MaxBodyBytes)
+                return false;
+        }
+    }
+}

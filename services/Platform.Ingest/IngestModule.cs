@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Options;
+using Platform.Ingest.Features.ImportEvents;
+using Platform.Ingest.Features.NormalizeEcsEvents;
+using Platform.Ingest.Features.PollSqsQueue;
+using Platform.Ingest.Features.ReceiveEvents;
+using Platform.ServiceDefaults;
+
+namespace Platform.Ingest;
+
+public static class IngestModule
+{
+    public static IHostApplicationBuilder AddIngest(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddPlatformOptions<IngestOptions>();
+        builder.Services.AddSingleton<EcsEventParser>();
+        builder.Services.AddSingleton<EcsEventsPublisher>();
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["Ingest:Sqs:QueueUrl"]))
+            builder.Services.AddHostedService<SqsEventPoller>();
+        builder.Services.AddPlatformCommand(ImportCommand.Name, startsHost: true, ImportCommand.Create);
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/events", ReceiveEventsEndpoint.HandleAsync)
+            .RequireApiKey(sp => sp.GetRequiredService<IOptions<IngestOptions>>().Value.ApiKey)
+            .WithName("ReceiveEvents")
+            .DisableAntiforgery();
+        return app;
+    }
+}

@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+using Platform.ServiceDefaults;
+
+namespace Platform.Ingest;
+
+public sealed class IngestOptions : IPlatformOptions
+{
+    public static string SectionName => "Ingest";
+
+    /// <summary>The key that <c>POST /events</c> requires in <c>X-Api-Key</c>.</summary>
+    [Required(ErrorMessage = "Ingest:ApiKey is required (set Ingest__ApiKey).")]
+    [MinLength(16, ErrorMessage = "Ingest:ApiKey must be at least 16 characters.")]
+    public string ApiKey { get; set; } = "";
+
+    /// <summary>Tasks of ECS services (group <c>service:…</c>) are stopped constantly by deployments and scaling.</summary>
+    public bool IncludeServiceTasks { get; set; }
+
+    /// <summary>Events per bus message: fewer, larger messages are what makes ingest fast.</summary>
+    [Range(1, 1_000)]
+    public int MaxEventsPerMessage { get; set; } = 100;
+
+    public SqsSourceOptions Sqs { get; set; } = new();
+}
+
+public sealed class SqsSourceOptions
+{
+    /// <summary>When set, events are also read from this queue (an EventBridge rule's SQS target).</summary>
+    public string? QueueUrl { get; set; }
+
+    /// <summary>Endpoint override, e.g. a local SQS emulator.</summary>
+    public string? ServiceUrl { get; set; }
+
+    public string? Region { get; set; }
+
+    [Range(1, 20)]
+    public int WaitTimeSeconds { get; set; } = 20;
+
+    [Range(1, 16)]
+    public int ConcurrentReceives { get; set; } = 2;
+}

@@ -1,0 +1,68 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Platform.ServiceDefaults;
+
+public static class BusExtensions
+{
+    private const string RegistrationsKey = "Platform.BusRegistrations";
+
+    /// <summary>Lets a module add its consumers; the bus itself is built once by <see cref="AddPlatformBus"/>.</summary>
+    public static IHostApplicationBuilder AddBusConsumers(this IHostApplicationBuilder builder, Action<IBusRegistrationConfigurator> configure)
+    {
+        Registrations(builder).Add(configure);
+        return builder;
+    }
+
+    /// <summary>The one place that picks the transport (<c>Bus:Transport</c>); Amazon SQS/SNS joins here when its package can be used.</summary>
+    public static IHostApplicationBuilder AddPlatformBus(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddPlatformOptions<BusOptions>()
+            .Configure<IConfiguration>((o, config) => o.RabbitMqUri ??= config.GetConnectionString("RabbitMq"));
+
+        var registrations = Registrations(builder);
+        builder.Services.AddMassTransit(x =>
+        {
+            x.SetKebabCaseEndpointNameFormatter();
+            foreach (var register in registrations)
+                register(x);
+
+            x.AddConfigureEndpointsCallback((_, _, endpoint) =>
+                endpoint.UseMessageRetry(r => r.Intervals(50, 200, 1_000, 5_000, 15_000)));
+
+            var transport = builder.Configuration.GetValue<BusTransport>("Bus:Transport", BusTransport.RabbitMq);
+            switch (transport)
+            {
+                case BusTransport.InMemory:
+                    x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                    break;
+                case BusTransport.RabbitMq:
+                    x.UsingRabbitMq((context, cfg) =>
+                    {
+                        var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
+                        cfg.Host(new Uri(options.RabbitMqUri!), h => h.PublisherConfirmation = true);
+                        cfg.PrefetchCount = options.PrefetchCount;
+                        foreach (var (message, queue) in PlatformTopology.Subscriptions)
+                            cfg.Publish(message, p => ((IRabbitMqMessagePublishTopologyConfigurator)p).BindQueue(queue, queue));
+                        cfg.ConfigureEndpoints(context);
+                    });
+                    break;
+                default:
+                    throw new InvalidOperationException($"Bus:Transport '{transport}' is not supported.");
+            }
+        });
+        return builder;
+    }
+
+    private static List<Action<IBusRegistrationConfigurator>> Registrations(IHostApplicationBuilder builder)
+    {
+        if (builder.Properties.TryGetValue(RegistrationsKey, out var existing))
+            return (List<Action<IBusRegistrationConfigurator>>)existing;
+        var created = new List<Action<IBusRegistrationConfigurator>>();
+        builder.Properties[RegistrationsKey] = created;
+        return created;
+    }
+}
