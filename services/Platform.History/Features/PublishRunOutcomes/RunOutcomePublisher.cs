@@ -1,0 +1,68 @@
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Marten.Subscriptions;
+using MassTransit;
+using Platform.Contracts.History;
+using Platform.History.Features.RecordEcsEvents;
+using Platform.History.Features.TrackRuns;
+
+namespace Platform.History.Features.PublishRunOutcomes;
+
+/// <summary>
+/// Publishes each finished run to the other services from the stored events, so nothing is lost between "stored"
+/// and "published". Marten saves its checkpoint after this returns: after a crash a page may be published again,
+/// with the same <c>MessageId</c> (the stored event's id), and consumers dedupe on it.
+/// </summary>
+public sealed class RunOutcomePublisher : SubscriptionBase
+{
+    private readonly IBus bus;
+
+    public RunOutcomePublisher(IBus bus)
+    {
+        this.bus = bus;
+        Name = "run-outcomes";
+        IncludeType<RunFinished>();
+        IncludeType<LaunchFailureRecorded>();
+        Options.BatchSize = 500;
+    }
+
+    public override async Task<IChangeListener> ProcessEventsAsync(EventRange page, ISubscriptionController controller,
+        IDocumentOperations operations, CancellationToken cancellationToken)
+    {
+        var finishedRunIds = page.Events.Select(e => e.Data).OfType<RunFinished>().Select(f => f.RunId).ToList();
+        var runs = finishedRunIds.Count == 0
+            ? new Dictionary<string, Run>()
+            : (await operations.LoadManyAsync<Run>(cancellationToken, finishedRunIds)).ToDictionary(r => r.Id);
+
+        var publishes = new List<Task>(page.Events.Count);
+        foreach (var e in page.Events)
+        {
+            object? message = e.Data switch
+            {
+                RunFinished finished when runs.TryGetValue(finished.RunId, out var run) => ToMessage(finished, run),
+                LaunchFailureRecorded failed => ToMessage(failed),
+                _ => null,
+            };
+            if (message is not null)
+                publishes.Add(bus.Publish(message, message.GetType(), ctx => ctx.MessageId = e.Id, cancellationToken));
+        }
+        await Task.WhenAll(publishes);
+        return NullChangeListener.Instance;
+    }
+
+    private static object ToMessage(RunFinished finished, Run run) => finished.Succeeded
+        ? new RunSucceeded(run.Id, run.Job, run.Cluster, run.TaskArn ?? run.Id, run.TaskDefinition, run.Region, run.Account,
+            run.StartedBy, run.CreatedAt, run.StartedAt, run.StoppedAt ?? finished.FinishedAt, run.Duration)
+        : new RunFailed(run.Id, run.Job, run.Cluster, run.TaskArn ?? run.Id, run.TaskDefinition, run.Region, run.Account,
+            run.StartedBy, run.Group, finished.Kind ?? FailureKind.ExitCode, finished.Reason ?? "", finished.StopCode,
+            finished.Containers, run.CreatedAt, run.StartedAt, run.StoppedAt ?? finished.FinishedAt, run.Duration);
+
+    private static LaunchFailed ToMessage(LaunchFailureRecorded recorded)
+    {
+        var f = recorded.Failure;
+        return new LaunchFailed(DeterministicId.LaunchRunId(f.EventId), recorded.Job, f.ClusterName, f.TaskDefinition, f.Region,
+            f.Account, f.EventName, f.StartedBy, f.Group, recorded.Reason, f.Failures, f.Time, f.RequestParameters);
+    }
+}

@@ -1,0 +1,27 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Platform.History.Features.RecordEcsEvents;
+
+/// <summary>
+/// Name-based ids (RFC 9562 version 8, from SHA-256), so that the same ECS event or the same run outcome always gets
+/// the same stored event id, and the store's unique index turns a redelivery into a no-op.
+/// </summary>
+public static class DeterministicId
+{
+    public static Guid ForEcsEvent(string eventBridgeId) => Create("ecs-event:" + eventBridgeId);
+
+    public static Guid ForRunFinished(string runId) => Create("run-finished:" + runId);
+
+    public static string LaunchRunId(string eventBridgeId) => "launch:" + eventBridgeId;
+
+    private static Guid Create(string name)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(name), hash);
+        var bytes = hash[..16];
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
+        return new Guid(bytes, bigEndian: true);
+    }
+}

@@ -1,0 +1,27 @@
+using Platform.Contracts.History;
+using Platform.Contracts.Ingest;
+
+namespace Platform.History.Features.RecordEcsEvents;
+
+// The events stored in a run's stream (stream key: the task ARN, or "launch:<event id>" for a launch that failed
+// before any task existed). The job is fixed when the event is recorded, so a replay names runs as they were named.
+
+/// <summary>An ECS task state change, as received.</summary>
+public sealed record TaskStateRecorded(string Job, TaskStateChanged Change);
+
+/// <summary>A RunTask/StartTask call that returned failures: the run begins and ends here.</summary>
+public sealed record LaunchFailureRecorded(string Job, TaskLaunchFailed Failure)
+{
+    public string Reason => Failure.Failures.Count > 0 ? Failure.Failures[0].Reason : "UNKNOWN";
+}
+
+/// <summary>The task reached STOPPED and was classified; appended once per run.</summary>
+public sealed record RunFinished(
+    string RunId,
+    string Job,
+    bool Succeeded,
+    FailureKind? Kind,
+    string? Reason,
+    string? StopCode,
+    IReadOnlyList<ContainerOutcome> Containers,
+    DateTimeOffset FinishedAt);

@@ -1,0 +1,78 @@
+using Platform.Contracts.History;
+using Platform.History.Features.TrackRuns;
+
+namespace Platform.History.Features.RecordEcsEvents;
+
+/// <summary>Decides how a stopped task ended, from its stop code, stopped reason and containers.</summary>
+public static class RunClassifier
+{
+    /// <summary>Prefix of the reason our own timeout stop gives StopTask.</summary>
+    public const string TimeoutReasonPrefix = "Stopped by Platform: exceeded timeout";
+
+    private static readonly string[] FailedToStartMarkers =
+        ["CannotPullContainerError", "ResourceInitializationError", "CannotStartContainerError", "CannotCreateContainerError",
+         "CannotInspectContainerError", "TaskFailedToStart", "ResourceNotFoundException"];
+
+    private static readonly string[] InfrastructureCodes = ["SpotInterruption", "TerminationNotice", "InfrastructureHealth"];
+
+    private static readonly string[] InfrastructureMarkers =
+        ["InfrastructureHealth", "Host EC2", "instance has been terminated", "SpotInterruption", "TerminationNotice"];
+
+    public static RunFinished Classify(Run run, DateTimeOffset fallbackTime)
+    {
+        var (succeeded, kind, reason) = Decide(run);
+        return new RunFinished(run.Id, run.Job, succeeded, kind, reason, run.StopCode, run.Containers,
+            run.StoppedAt ?? fallbackTime);
+    }
+
+    private static (bool Succeeded, FailureKind? Kind, string? Reason) Decide(Run run)
+    {
+        var stoppedReason = run.StoppedReason ?? "";
+        if (stoppedReason.StartsWith(TimeoutReasonPrefix, StringComparison.Ordinal))
+            return Failed(FailureKind.TimedOut, stoppedReason);
+        if (run.StopCode == "UserInitiated")
+            return Failed(FailureKind.StoppedByUser, Describe("stopped by user", stoppedReason));
+        if (InfrastructureCodes.Contains(run.StopCode) || ContainsAny(stoppedReason, InfrastructureMarkers))
+            return Failed(FailureKind.Infrastructure, Describe(run.StopCode ?? "infrastructure", stoppedReason));
+
+        var oom = run.Containers.FirstOrDefault(c => c.Reason?.Contains("OutOfMemory", StringComparison.OrdinalIgnoreCase) == true);
+        if (oom is not null || stoppedReason.Contains("OutOfMemory", StringComparison.OrdinalIgnoreCase))
+            return Failed(FailureKind.OutOfMemory, oom is null ? stoppedReason : $"{oom.Name}: {oom.Reason}");
+
+        if (run.StopCode == "TaskFailedToStart" || ContainsAny(stoppedReason, FailedToStartMarkers))
+            return Failed(FailureKind.FailedToStart, Describe("failed to start", stoppedReason, FirstContainerReason(run)));
+
+        var exited = run.Containers.Where(c => c.ExitCode is not null).ToList();
+        if (exited.Count == 0)
+            return Failed(FailureKind.FailedToStart,
+                Describe("no container got an exit code", stoppedReason, FirstContainerReason(run)));
+
+        // When the essential container exits 0 it stops the task, and ECS then kills the sidecars (SIGKILL 137,
+        // SIGTERM 143): those exits are not failures.
+        var anyZero = exited.Any(c => c.ExitCode == 0);
+        var failing = exited.FirstOrDefault(c => c.ExitCode != 0 && !(anyZero && c.ExitCode is 137 or 143));
+        if (failing is not null)
+            return Failed(FailureKind.ExitCode,
+                $"{failing.Name} exited with code {failing.ExitCode}" + (failing.Reason is { Length: > 0 } r ? $": {r}" : ""));
+
+        var neverStarted = run.Containers.FirstOrDefault(c => c.ExitCode is null && c.Reason is { Length: > 0 });
+        if (neverStarted is not null && !anyZero)
+            return Failed(FailureKind.FailedToStart, $"{neverStarted.Name}: {neverStarted.Reason}");
+
+        return (true, null, null);
+    }
+
+    private static (bool, FailureKind?, string?) Failed(FailureKind kind, string reason) => (false, kind, reason);
+
+    private static string? FirstContainerReason(Run run) =>
+        run.Containers.FirstOrDefault(c => c.Reason is { Length: > 0 }) is { } c ? $"{c.Name}: {c.Reason}" : null;
+
+    private static string Describe(string what, params string?[] details)
+    {
+        var parts = details.Where(d => !string.IsNullOrWhiteSpace(d)).Distinct().ToList();
+        return parts.Count == 0 ? what : $"{what}: {string.Join("; ", parts)}";
+    }
+
+    private static bool ContainsAny(string text, string[] markers) =>
+        markers.Any(m => text.Contains(m, StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,99 @@
+using Platform.Contracts.History;
+using Platform.History.Features.RecordEcsEvents;
+
+namespace Platform.History.Features.SummarizeJobs;
+
+public sealed record LastRun(string RunId, bool Succeeded, FailureKind? FailureKind, string? Reason, DateTimeOffset FinishedAt);
+
+/// <summary>
+/// What users ask of a job. Every field is order-independent, because finished runs reach the projection in the
+/// order they were stored, not the order they ran.
+/// </summary>
+public sealed record JobSummary
+{
+    private const int MaxTrackedFailures = 500;
+
+    public required string Id { get; init; }
+    public string Name => Id;
+    public int SuccessCount { get; init; }
+    public int FailureCount { get; init; }
+    public int LaunchFailureCount { get; init; }
+    public Dictionary<string, int> FailuresByKind { get; init; } = [];
+    public DateTimeOffset? FirstSuccessAt { get; init; }
+    public DateTimeOffset? LastSuccessAt { get; init; }
+    public DateTimeOffset? LastFailureAt { get; init; }
+    public LastRun? LastRun { get; init; }
+
+    /// <summary>Times of the failures after the newest success, newest last (bounded).</summary>
+    public IReadOnlyList<DateTimeOffset> FailuresSinceLastSuccess { get; init; } = [];
+
+    /// <summary>Failures after the newest success that no longer fit in <see cref="FailuresSinceLastSuccess"/>.</summary>
+    public int OlderConsecutiveFailures { get; init; }
+
+    public int ConsecutiveFailures => FailuresSinceLastSuccess.Count + OlderConsecutiveFailures;
+
+    public static JobSummary Create(string job) => new() { Id = job };
+
+    public JobSummary Apply(RunFinished finished)
+    {
+        var last = new LastRun(finished.RunId, finished.Succeeded, finished.Kind, finished.Reason, finished.FinishedAt);
+        return finished.Succeeded ? Succeeded(last) : Failed(last, launch: false);
+    }
+
+    public JobSummary Apply(LaunchFailureRecorded failed) =>
+        Failed(new LastRun(DeterministicId.LaunchRunId(failed.Failure.EventId), false, FailureKind.LaunchFailed,
+            failed.Reason, failed.Failure.Time), launch: true);
+
+    private JobSummary Succeeded(LastRun run)
+    {
+        var lastSuccess = Max(LastSuccessAt, run.FinishedAt);
+        var remaining = FailuresSinceLastSuccess.Where(t => t > lastSuccess).ToList();
+        return this with
+        {
+            SuccessCount = SuccessCount + 1,
+            FirstSuccessAt = Min(FirstSuccessAt, run.FinishedAt),
+            LastSuccessAt = lastSuccess,
+            LastRun = Newer(LastRun, run),
+            FailuresSinceLastSuccess = remaining,
+            // The untracked failures are older than every tracked one: a success newer than any tracked one ends them too.
+            OlderConsecutiveFailures = remaining.Count < FailuresSinceLastSuccess.Count ? 0 : OlderConsecutiveFailures,
+        };
+    }
+
+    private JobSummary Failed(LastRun run, bool launch)
+    {
+        var kind = (run.FailureKind ?? FailureKind.ExitCode).ToString();
+        var byKind = new Dictionary<string, int>(FailuresByKind) { [kind] = FailuresByKind.GetValueOrDefault(kind) + 1 };
+        var failures = FailuresSinceLastSuccess;
+        var older = OlderConsecutiveFailures;
+        if (LastSuccessAt is null || run.FinishedAt > LastSuccessAt)
+        {
+            failures = [.. failures.Append(run.FinishedAt).Order()];
+            if (failures.Count > MaxTrackedFailures)
+            {
+                failures = failures.Skip(1).ToList();
+                older++;
+            }
+        }
+        return this with
+        {
+            FailureCount = FailureCount + (launch ? 0 : 1),
+            LaunchFailureCount = LaunchFailureCount + (launch ? 1 : 0),
+            FailuresByKind = byKind,
+            LastFailureAt = Max(LastFailureAt, run.FinishedAt),
+            LastRun = Newer(LastRun, run),
+            FailuresSinceLastSuccess = failures,
+            OlderConsecutiveFailures = older,
+        };
+    }
+
+    private static LastRun Newer(LastRun? current, LastRun candidate) =>
+        current is null || candidate.FinishedAt > current.FinishedAt
+        || (candidate.FinishedAt == current.FinishedAt && string.CompareOrdinal(candidate.RunId, current.RunId) > 0)
+            ? candidate
+            : current;
+
+    private static DateTimeOffset Max(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x > b ? x : b;
+
+    private static DateTimeOffset Min(DateTimeOffset? a, DateTimeOffset b) => a is { } x && x < b ? x : b;
+}

@@ -1,0 +1,130 @@
+using System.Text.Json.Serialization;
+using Platform.Contracts.History;
+using Platform.Contracts.Ingest;
+using Platform.History.Features.RecordEcsEvents;
+
+namespace Platform.History.Features.TrackRuns;
+
+[JsonConverter(typeof(JsonStringEnumConverter<RunStatus>))]
+public enum RunStatus
+{
+    [JsonStringEnumMemberName("pending")] Pending,
+    [JsonStringEnumMemberName("running")] Running,
+    [JsonStringEnumMemberName("stopping")] Stopping,
+    [JsonStringEnumMemberName("succeeded")] Succeeded,
+    [JsonStringEnumMemberName("failed")] Failed,
+    [JsonStringEnumMemberName("launch-failed")] LaunchFailed,
+}
+
+/// <summary>One run: one ECS task, or one launch attempt that failed before any task existed.</summary>
+public sealed record Run
+{
+    public required string Id { get; init; }
+    public required string Job { get; init; }
+    public required string Cluster { get; init; }
+    public string? TaskArn { get; init; }
+    public required string TaskDefinition { get; init; }
+    public RunStatus Status { get; init; }
+    public FailureKind? FailureKind { get; init; }
+    public string? Reason { get; init; }
+    public string? LastStatus { get; init; }
+    public string? DesiredStatus { get; init; }
+    public string? StopCode { get; init; }
+    public string? StoppedReason { get; init; }
+    public IReadOnlyList<ContainerOutcome> Containers { get; init; } = [];
+    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset? StartedAt { get; init; }
+    public DateTimeOffset? StoppedAt { get; init; }
+    public string? StartedBy { get; init; }
+    public string? Group { get; init; }
+    public string? LaunchType { get; init; }
+    public string Region { get; init; } = "";
+    public string Account { get; init; } = "";
+
+    /// <summary>The highest <c>detail.version</c> applied: ECS's events of one task may arrive in any order.</summary>
+    public long Version { get; init; } = -1;
+
+    /// <summary>Versions already recorded, so a redelivered event is recognised before it is stored.</summary>
+    public IReadOnlyList<long> RecordedVersions { get; init; } = [];
+
+    public bool Finished => Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.LaunchFailed;
+
+    public TimeSpan? Duration => StartedAt is { } started && StoppedAt is { } stopped && stopped >= started ? stopped - started : null;
+
+    public Run Apply(TaskStateRecorded recorded)
+    {
+        var change = recorded.Change;
+        var newer = change.Version > Version;
+        return this with
+        {
+            CreatedAt = change.CreatedAt ?? CreatedAt,
+            StartedAt = StartedAt ?? change.StartedAt,
+            StoppedAt = StoppedAt ?? change.StoppedAt,
+            StartedBy = StartedBy ?? change.StartedBy,
+            Group = Group ?? change.Group,
+            LaunchType = LaunchType ?? change.LaunchType ?? change.CapacityProviderName,
+            RecordedVersions = [.. RecordedVersions, change.Version],
+            Version = Math.Max(Version, change.Version),
+            LastStatus = newer ? change.LastStatus : LastStatus,
+            DesiredStatus = newer ? change.DesiredStatus : DesiredStatus,
+            StopCode = newer ? change.StopCode ?? StopCode : StopCode,
+            StoppedReason = newer ? change.StoppedReason ?? StoppedReason : StoppedReason,
+            Containers = newer && change.Containers.Count > 0
+                ? change.Containers.Select(c => new ContainerOutcome(c.Name, c.ExitCode, c.Reason)).ToList()
+                : Containers,
+            Status = Finished || !newer ? Status : StatusOf(change),
+        };
+    }
+
+    public Run Apply(RunFinished finished) => this with
+    {
+        Status = finished.Succeeded ? RunStatus.Succeeded : RunStatus.Failed,
+        FailureKind = finished.Kind,
+        Reason = finished.Reason,
+        StoppedAt = StoppedAt ?? finished.FinishedAt,
+    };
+
+    public static Run Start(TaskStateRecorded recorded)
+    {
+        var change = recorded.Change;
+        return new Run
+        {
+            Id = change.TaskArn,
+            Job = recorded.Job,
+            Cluster = change.ClusterName,
+            TaskArn = change.TaskArn,
+            TaskDefinition = change.TaskDefinitionArn,
+            CreatedAt = change.CreatedAt ?? change.Time,
+            Region = change.Region,
+            Account = change.Account,
+        }.Apply(recorded);
+    }
+
+    public static Run Start(LaunchFailureRecorded recorded)
+    {
+        var failure = recorded.Failure;
+        return new Run
+        {
+            Id = DeterministicId.LaunchRunId(failure.EventId),
+            Job = recorded.Job,
+            Cluster = failure.ClusterName,
+            TaskDefinition = failure.TaskDefinition,
+            Status = RunStatus.LaunchFailed,
+            FailureKind = Contracts.History.FailureKind.LaunchFailed,
+            Reason = recorded.Reason,
+            CreatedAt = failure.Time,
+            StoppedAt = failure.Time,
+            StartedBy = failure.StartedBy,
+            Group = failure.Group,
+            Region = failure.Region,
+            Account = failure.Account,
+        };
+    }
+
+    private static RunStatus StatusOf(TaskStateChanged change) => change.LastStatus switch
+    {
+        "PROVISIONING" or "PENDING" or "ACTIVATING" => RunStatus.Pending,
+        "RUNNING" => change.DesiredStatus == "STOPPED" ? RunStatus.Stopping : RunStatus.Running,
+        _ => RunStatus.Stopping,
+    };
+}

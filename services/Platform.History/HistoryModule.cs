@@ -1,0 +1,33 @@
+using Platform.History.Features.RecordEcsEvents;
+using Platform.History.Features.ReplayHistory;
+using Platform.History.Features.SummarizeJobs;
+using Platform.History.Features.TrackRuns;
+using Platform.ServiceDefaults;
+
+namespace Platform.History;
+
+public static class HistoryModule
+{
+    public static IHostApplicationBuilder AddHistory(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddPlatformOptions<HistoryOptions>()
+            .Configure<IConfiguration>((o, config) => o.ConnectionString ??= config.GetConnectionString("Postgres"));
+        builder.Services.AddHistoryStore(builder.Environment.IsDevelopment());
+        builder.Services.AddSingleton<JobNaming>();
+        builder.Services.AddSingleton<ProjectionRebuilder>();
+        builder.Services.AddSingleton<TimelineExporter>();
+        builder.Services.AddPlatformCommand(RebuildCommand.Name, startsHost: false, RebuildCommand.Create);
+        builder.Services.AddPlatformCommand(ExportCommand.Name, startsHost: false, ExportCommand.Create);
+        builder.AddBusConsumers(x => x.AddConsumer<RecordEcsEventsConsumer>(typeof(RecordEcsEventsConsumerDefinition)));
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapHistory(this IEndpointRouteBuilder app)
+    {
+        var jobs = app.MapGroup("/jobs");
+        jobs.MapGet("/", JobEndpoints.ListAsync);
+        jobs.MapGet("/{name}", JobEndpoints.GetAsync);
+        jobs.MapGet("/{name}/runs", GetJobRunsEndpoint.HandleAsync);
+        return app;
+    }
+}

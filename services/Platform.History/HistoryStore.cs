@@ -1,0 +1,59 @@
+using JasperFx;
+using JasperFx.Events;
+using JasperFx.Events.Daemon;
+using JasperFx.Events.Projections;
+using Marten;
+using Weasel.Core;
+using Platform.History.Features.PublishRunOutcomes;
+using Platform.History.Features.RecordEcsEvents;
+using Platform.History.Features.SummarizeJobs;
+using Platform.History.Features.TrackRuns;
+
+namespace Platform.History;
+
+/// <summary>The Marten event store and its projections.</summary>
+public static class HistoryStore
+{
+    public static void Configure(StoreOptions opts, HistoryOptions options, bool development)
+    {
+        opts.Connection(options.ConnectionString!);
+        opts.DatabaseSchemaName = options.Schema;
+        opts.AutoCreateSchemaObjects = development ? AutoCreate.All : AutoCreate.CreateOrUpdate;
+        opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+
+        opts.Events.StreamIdentity = StreamIdentity.AsString;
+        // Rich mode checks each stream's version on append, so two writers of one task conflict (and retry)
+        // instead of one overwriting the other's inline projection update.
+        opts.Events.AppendMode = EventAppendMode.Rich;
+        opts.Events.EnableUniqueIndexOnEventId = true;
+        opts.Events.UseListenNotifyForEventAppends = true;
+        // Needed with the DistributedLock.Postgres stand-in, or the daemon never runs async projections.
+        opts.Events.UseAdvisoryLockTransaction = true;
+        opts.Events.AddEventType<TaskStateRecorded>();
+        opts.Events.AddEventType<LaunchFailureRecorded>();
+        opts.Events.AddEventType<RunFinished>();
+
+        opts.Projections.Add(new RunProjection(), ProjectionLifecycle.Inline);
+        opts.Projections.Add(new JobSummaryProjection(), ProjectionLifecycle.Async);
+        opts.Schema.For<Run>()
+            .Duplicate(r => r.Job)
+            .Duplicate(r => r.CreatedAt)
+            .Index(r => r.Job);
+        opts.Schema.For<JobSummary>();
+    }
+
+    public static IServiceCollection AddHistoryStore(this IServiceCollection services, bool development)
+    {
+        services.AddMarten(sp =>
+            {
+                var opts = new StoreOptions();
+                Configure(opts, sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<HistoryOptions>>().Value, development);
+                return opts;
+            })
+            .UseLightweightSessions()
+            .ApplyAllDatabaseChangesOnStartup()
+            .AddAsyncDaemon(DaemonMode.HotCold)
+            .AddSubscriptionWithServices<RunOutcomePublisher>(ServiceLifetime.Singleton);
+        return services;
+    }
+}
