@@ -37,8 +37,7 @@ public static class HistoryStore
         opts.Projections.Add(new JobSummaryProjection(), ProjectionLifecycle.Async);
         opts.Schema.For<Run>()
             .Duplicate(r => r.Job)
-            .Duplicate(r => r.CreatedAt)
-            .Index(r => r.Job);
+            .Duplicate(r => r.CreatedAt);
         opts.Schema.For<JobSummary>();
     }
 

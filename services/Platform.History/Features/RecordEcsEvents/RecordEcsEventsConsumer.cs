@@ -37,7 +37,7 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
                     continue;
                 job ??= naming.For(change);
                 var recorded = new TaskStateRecorded(job, change);
-                run = RunProjection.Evolve(run, recorded);
+                run = RunProjection.Next(run, recorded);
                 events.Add(Build(session, recorded, DeterministicId.ForEcsEvent(change.EventId)));
             }
             if (run is { LastStatus: "STOPPED", Finished: false })

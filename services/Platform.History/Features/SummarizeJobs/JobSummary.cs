@@ -34,13 +34,13 @@ public sealed record JobSummary
 
     public static JobSummary Create(string job) => new() { Id = job };
 
-    public JobSummary Apply(RunFinished finished)
+    public JobSummary Record(RunFinished finished)
     {
         var last = new LastRun(finished.RunId, finished.Succeeded, finished.Kind, finished.Reason, finished.FinishedAt);
         return finished.Succeeded ? Succeeded(last) : Failed(last, launch: false);
     }
 
-    public JobSummary Apply(LaunchFailureRecorded failed) =>
+    public JobSummary Record(LaunchFailureRecorded failed) =>
         Failed(new LastRun(DeterministicId.LaunchRunId(failed.Failure.EventId), false, FailureKind.LaunchFailed,
             failed.Reason, failed.Failure.Time), launch: true);
 

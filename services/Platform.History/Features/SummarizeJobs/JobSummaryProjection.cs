@@ -18,8 +18,8 @@ public sealed class JobSummaryProjection : MultiStreamProjection<JobSummary, str
 
     public override JobSummary? Evolve(JobSummary? snapshot, string id, IEvent e) => e.Data switch
     {
-        RunFinished finished => (snapshot ?? JobSummary.Create(id)).Apply(finished),
-        LaunchFailureRecorded failed => (snapshot ?? JobSummary.Create(id)).Apply(failed),
+        RunFinished finished => (snapshot ?? JobSummary.Create(id)).Record(finished),
+        LaunchFailureRecorded failed => (snapshot ?? JobSummary.Create(id)).Record(failed),
         _ => snapshot,
     };
 }

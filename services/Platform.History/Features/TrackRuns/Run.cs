@@ -51,7 +51,7 @@ public sealed record Run
 
     public TimeSpan? Duration => StartedAt is { } started && StoppedAt is { } stopped && stopped >= started ? stopped - started : null;
 
-    public Run Apply(TaskStateRecorded recorded)
+    public Run Record(TaskStateRecorded recorded)
     {
         var change = recorded.Change;
         var newer = change.Version > Version;
@@ -76,7 +76,7 @@ public sealed record Run
         };
     }
 
-    public Run Apply(RunFinished finished) => this with
+    public Run Record(RunFinished finished) => this with
     {
         Status = finished.Succeeded ? RunStatus.Succeeded : RunStatus.Failed,
         FailureKind = finished.Kind,
@@ -97,7 +97,7 @@ public sealed record Run
             CreatedAt = change.CreatedAt ?? change.Time,
             Region = change.Region,
             Account = change.Account,
-        }.Apply(recorded);
+        }.Record(recorded);
     }
 
     public static Run Start(LaunchFailureRecorded recorded)

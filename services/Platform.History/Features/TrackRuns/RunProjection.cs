@@ -14,13 +14,13 @@ public sealed class RunProjection : SingleStreamProjection<Run, string>
         IncludeType<RunFinished>();
     }
 
-    public override Run? Evolve(Run? snapshot, string id, IEvent e) => Evolve(snapshot, e.Data);
+    public override Run? Evolve(Run? snapshot, string id, IEvent e) => Next(snapshot, e.Data);
 
-    public static Run? Evolve(Run? run, object data) => data switch
+    public static Run? Next(Run? run, object data) => data switch
     {
-        TaskStateRecorded recorded => run is null ? Run.Start(recorded) : run.Apply(recorded),
+        TaskStateRecorded recorded => run is null ? Run.Start(recorded) : run.Record(recorded),
         LaunchFailureRecorded failed => run ?? Run.Start(failed),
-        RunFinished finished => run?.Apply(finished),
+        RunFinished finished => run?.Record(finished),
         _ => run,
     };
 }
