@@ -15,5 +15,3 @@ app.MapDefaultEndpoints();
 app.MapIngest();
 app.MapHistory();
 return await app.RunPlatformAsync(args);
-
-public partial class Program;

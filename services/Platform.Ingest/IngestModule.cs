@@ -14,8 +14,7 @@ public static class IngestModule
         builder.Services.AddPlatformOptions<IngestOptions>();
         builder.Services.AddSingleton<EcsEventParser>();
         builder.Services.AddSingleton<EcsEventsPublisher>();
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["Ingest:Sqs:QueueUrl"]))
-            builder.Services.AddHostedService<SqsEventPoller>();
+        builder.Services.AddHostedService<SqsEventPoller>();
         builder.Services.AddPlatformCommand(ImportCommand.Name, startsHost: true, ImportCommand.Create);
         return builder;
     }

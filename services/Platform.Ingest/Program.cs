@@ -10,5 +10,3 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapIngest();
 return await app.RunPlatformAsync(args);
-
-public partial class Program;

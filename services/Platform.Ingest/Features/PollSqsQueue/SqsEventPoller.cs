@@ -19,11 +19,13 @@ public sealed partial class SqsEventPoller(
     EcsEventsPublisher publisher,
     ILogger<SqsEventPoller> logger) : BackgroundService
 {
-    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var sqs = options.Value.Sqs;
+        if (string.IsNullOrWhiteSpace(sqs.QueueUrl))
+            return;
         using var client = CreateClient(sqs);
-        return Task.WhenAll(Enumerable.Range(0, sqs.ConcurrentReceives)
+        await Task.WhenAll(Enumerable.Range(0, sqs.ConcurrentReceives)
             .Select(_ => Task.Run(() => PollAsync(client, sqs, stoppingToken), stoppingToken)));
     }
 
