@@ -41,8 +41,11 @@ public sealed record Run
     public string Region { get; init; } = "";
     public string Account { get; init; } = "";
 
-    /// <summary>The highest <c>detail.version</c> applied: ECS's events of one task may arrive in any order.</summary>
-    public long Version { get; init; } = -1;
+    /// <summary>
+    /// The highest <c>detail.version</c> applied: ECS's events of one task may arrive in any order. (Not named
+    /// <c>Version</c>: Marten writes the stream version into a member of that name.)
+    /// </summary>
+    public long TaskVersion { get; init; } = -1;
 
     /// <summary>Versions already recorded, so a redelivered event is recognised before it is stored.</summary>
     public IReadOnlyList<long> RecordedVersions { get; init; } = [];
@@ -54,7 +57,7 @@ public sealed record Run
     public Run Record(TaskStateRecorded recorded)
     {
         var change = recorded.Change;
-        var newer = change.Version > Version;
+        var newer = change.Version > TaskVersion;
         return this with
         {
             CreatedAt = change.CreatedAt ?? CreatedAt,
@@ -64,7 +67,7 @@ public sealed record Run
             Group = Group ?? change.Group,
             LaunchType = LaunchType ?? change.LaunchType ?? change.CapacityProviderName,
             RecordedVersions = [.. RecordedVersions, change.Version],
-            Version = Math.Max(Version, change.Version),
+            TaskVersion = Math.Max(TaskVersion, change.Version),
             LastStatus = newer ? change.LastStatus : LastStatus,
             DesiredStatus = newer ? change.DesiredStatus : DesiredStatus,
             StopCode = newer ? change.StopCode ?? StopCode : StopCode,

@@ -1,0 +1,65 @@
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Testing;
+
+namespace Platform.History.Tests;
+
+/// <summary>
+/// Ingest and history in one process (the AllInOne composition) on real PostgreSQL, in a schema of its own, with
+/// MassTransit's harness as the bus: events go in over HTTP exactly as EventBridge sends them.
+/// </summary>
+public sealed class HistoryApp(PostgresFixture postgres, string? schema = null) : WebApplicationFactory<Platform.AllInOne.Demo.DemoFeed>
+{
+    public const string ApiKey = "test-ingest-key-0123456789";
+
+    public string Schema { get; } = schema ?? PostgresFixture.NewSchema();
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("Ingest:ApiKey", ApiKey);
+        builder.UseSetting("Bus:Transport", "InMemory");
+        builder.UseSetting("ConnectionStrings:Postgres", postgres.ConnectionString);
+        builder.UseSetting("History:Schema", Schema);
+        builder.ConfigureTestServices(services => services.AddMassTransitTestHarness());
+    }
+
+    public ITestHarness Harness => Services.GetTestHarness();
+
+    public async Task PostAsync(IEnumerable<JsonObject> events)
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        var response = await client.PostAsync("/events", new StringContent(new JsonArray([.. events.Select(e => e.DeepClone())]).ToJsonString(), Encoding.UTF8, "application/json"));
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>GETs a JSON array; a 404 (a job not seen yet) reads as empty.</summary>
+    public async Task<JsonArray> GetArrayAsync(string path)
+    {
+        var response = await CreateClient().GetAsync(path);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return [];
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonArray>())!;
+    }
+
+    /// <summary>Waits until the job summaries account for <paramref name="finishedRuns"/> finished runs in all.</summary>
+    public Task<JsonArray> WaitForSummariesAsync(int finishedRuns) => Eventually.Get(
+        () => GetArrayAsync("/jobs"),
+        jobs => jobs.Sum(j => j!["successCount"]!.GetValue<int>() + j["failureCount"]!.GetValue<int>() + j["launchFailureCount"]!.GetValue<int>()) == finishedRuns,
+        what: $"job summaries covering {finishedRuns} finished runs");
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await postgres.DropSchemaAsync(Schema);
+    }
+}
