@@ -13,7 +13,7 @@ public static class IngestModule
     {
         builder.Services.AddPlatformOptions<IngestOptions>();
         builder.Services.AddSingleton<EcsEventParser>();
-        builder.Services.AddSingleton<EcsEventsPublisher>();
+        builder.Services.AddSingleton<EcsEventsSender>();
         builder.Services.AddHostedService<SqsEventPoller>();
         builder.Services.AddPlatformCommand(ImportCommand.Name, startsHost: true, ImportCommand.Create);
         return builder;

@@ -45,8 +45,6 @@ public static class BusExtensions
                         var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
                         cfg.Host(new Uri(options.RabbitMqUri!), h => h.PublisherConfirmation = true);
                         cfg.PrefetchCount = options.PrefetchCount;
-                        foreach (var (message, queue) in PlatformTopology.Subscriptions)
-                            cfg.Publish(message, p => ((IRabbitMqMessagePublishTopologyConfigurator)p).BindQueue(queue, queue));
                         cfg.ConfigureEndpoints(context);
                     });
                     break;

@@ -31,6 +31,6 @@ public sealed class IngestApp(Dictionary<string, string?>? settings = null) : We
         return client;
     }
 
-    public IReadOnlyList<EcsEventsReceived> PublishedBatches() =>
-        Harness.Published.Select<EcsEventsReceived>().Select(m => m.Context.Message).ToList();
+    public IReadOnlyList<RecordEcsEvents> SentBatches() =>
+        Harness.Sent.Select<RecordEcsEvents>().Select(m => m.Context.Message).ToList();
 }

@@ -13,9 +13,9 @@ namespace Platform.History.Features.RecordEcsEvents;
 /// duplicate is refused by the unique event id, which retries the batch.
 /// </summary>
 public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNaming naming, TimeProvider clock, ILogger<RecordEcsEventsConsumer> logger)
-    : IConsumer<Batch<EcsEventsReceived>>
+    : IConsumer<Batch<Contracts.Ingest.RecordEcsEvents>>
 {
-    public async Task Consume(ConsumeContext<Batch<EcsEventsReceived>> context)
+    public async Task Consume(ConsumeContext<Batch<Contracts.Ingest.RecordEcsEvents>> context)
     {
         var changes = context.Message.SelectMany(m => m.Message.TaskStateChanges).DistinctBy(c => c.EventId).ToList();
         var failures = context.Message.SelectMany(m => m.Message.LaunchFailures).DistinctBy(f => f.EventId).ToList();

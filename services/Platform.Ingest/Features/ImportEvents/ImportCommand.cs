@@ -31,7 +31,7 @@ public static class ImportCommand
             return 2;
         }
         var parser = services.GetRequiredService<EcsEventParser>();
-        var publisher = services.GetRequiredService<EcsEventsPublisher>();
+        var sender = services.GetRequiredService<EcsEventsSender>();
         var totals = new ImportTotals();
 
         await AnsiConsole.Progress()
@@ -51,7 +51,7 @@ public static class ImportCommand
                     }
                     else
                     {
-                        await publisher.PublishAsync(batch.TaskStateChanges, batch.LaunchFailures, ct);
+                        await sender.SendAsync(batch.TaskStateChanges, batch.LaunchFailures, ct);
                         totals.Accepted += batch.Accepted;
                         totals.Ignored += batch.Ignored;
                     }

@@ -16,7 +16,7 @@ namespace Platform.Ingest.Features.PollSqsQueue;
 public sealed partial class SqsEventPoller(
     IOptions<IngestOptions> options,
     EcsEventParser parser,
-    EcsEventsPublisher publisher,
+    EcsEventsSender sender,
     ILogger<SqsEventPoller> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -79,7 +79,7 @@ public sealed partial class SqsEventPoller(
         if (done.Count == 0)
             return;
 
-        await publisher.PublishAsync(changes, failures, ct);
+        await sender.SendAsync(changes, failures, ct);
         var deleted = await client.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
         {
             QueueUrl = queueUrl,

@@ -11,7 +11,7 @@ public static class ReceiveEventsEndpoint
     public const int MaxBodyBytes = 10 * 1024 * 1024;
 
     public static async Task<Results<Accepted<EventsAccepted>, ProblemHttpResult>> HandleAsync(
-        HttpRequest request, EcsEventParser parser, EcsEventsPublisher publisher, ILogger<EcsEventParser> logger, CancellationToken ct)
+        HttpRequest request, EcsEventParser parser, EcsEventsSender sender, ILogger<EcsEventParser> logger, CancellationToken ct)
     {
         if (request.ContentLength > MaxBodyBytes)
             return TooLarge($"The body is larger than {MaxBodyBytes / 1024 / 1024} MB.");
@@ -31,7 +31,7 @@ public static class ReceiveEventsEndpoint
                     detail: string.Join(" ", errors), extensions: new Dictionary<string, object?> { ["errors"] = errors });
         }
 
-        await publisher.PublishAsync(batch.TaskStateChanges, batch.LaunchFailures, ct);
+        await sender.SendAsync(batch.TaskStateChanges, batch.LaunchFailures, ct);
         return TypedResults.Accepted((string?)null, new EventsAccepted(batch.Accepted, batch.Ignored));
     }
 

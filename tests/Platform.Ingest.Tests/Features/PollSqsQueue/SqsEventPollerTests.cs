@@ -62,7 +62,7 @@ public class SqsEventPollerTests : IAsyncLifetime
         {
             _ = app.Server;
             var published = await Eventually.Get(
-                () => Task.FromResult(app.PublishedBatches().SelectMany(b => b.TaskStateChanges).Select(c => c.EventId).Distinct().Count()),
+                () => Task.FromResult(app.SentBatches().SelectMany(b => b.TaskStateChanges).Select(c => c.EventId).Distinct().Count()),
                 count => count == run.Count, what: "all events of the run to be published");
             Assert.Equal(run.Count, published);
             // Let the poller see the broken message a few times (visibility timeout 1 s): it must never delete it.

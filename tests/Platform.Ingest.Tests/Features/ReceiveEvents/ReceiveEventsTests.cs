@@ -31,7 +31,7 @@ public class ReceiveEventsTests : IAsyncLifetime
         response = await client.PostAsync("/events", Json(ecs.Run("etl", start, TimeSpan.FromMinutes(1))[0]));
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        Assert.False(await app.Harness.Published.Any<EcsEventsReceived>());
+        Assert.False(await app.Harness.Sent.Any<RecordEcsEvents>());
     }
 
     [Fact]
@@ -43,7 +43,7 @@ public class ReceiveEventsTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(new JsonObject { ["accepted"] = 1, ["ignored"] = 0 }.ToJsonString(), await response.Content.ReadAsStringAsync());
-        var change = Assert.Single(Assert.Single(app.PublishedBatches()).TaskStateChanges);
+        var change = Assert.Single(Assert.Single(app.SentBatches()).TaskStateChanges);
         Assert.Equal(stopped["id"]!.GetValue<string>(), change.EventId);
         Assert.Equal(ecs.TaskArn("abc123"), change.TaskArn);
         Assert.Equal("nightly-report", change.Family);
@@ -67,7 +67,7 @@ public class ReceiveEventsTests : IAsyncLifetime
         var response = await app.CreateAuthorizedClient().PostAsync("/events", Json(new JsonArray([.. events])));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var batches = app.PublishedBatches();
+        var batches = app.SentBatches();
         Assert.Equal(200, events.Count);
         Assert.Equal([100, 100], batches.Select(b => b.TaskStateChanges.Count));
         Assert.Equal(events.Select(e => e["id"]!.GetValue<string>()).Order(), batches.SelectMany(b => b.TaskStateChanges).Select(c => c.EventId).Order());
@@ -81,7 +81,7 @@ public class ReceiveEventsTests : IAsyncLifetime
         var response = await app.CreateAuthorizedClient().PostAsync("/events", Json(failure));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var launch = Assert.Single(Assert.Single(app.PublishedBatches()).LaunchFailures);
+        var launch = Assert.Single(Assert.Single(app.SentBatches()).LaunchFailures);
         Assert.Equal("RunTask", launch.EventName);
         Assert.Equal("nightly-report", launch.Family);
         Assert.Equal("batch", launch.ClusterName);
@@ -108,7 +108,7 @@ public class ReceiveEventsTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(new JsonObject { ["accepted"] = 0, ["ignored"] = 3 }.ToJsonString(), await response.Content.ReadAsStringAsync());
-        Assert.Empty(app.PublishedBatches());
+        Assert.Empty(app.SentBatches());
     }
 
     [Fact]
@@ -133,7 +133,7 @@ public class ReceiveEventsTests : IAsyncLifetime
         var response = await app.CreateAuthorizedClient().PostAsync("/events", new StringContent(body, Encoding.UTF8, "application/json"));
 
         await AssertProblem(response, HttpStatusCode.BadRequest, expected);
-        Assert.Empty(app.PublishedBatches());
+        Assert.Empty(app.SentBatches());
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public class ReceiveEventsTests : IAsyncLifetime
         Assert.Contains("$[9].detail.version: required (ECS orders a task's events by it).", errors);
         Assert.Contains("$[10].time: 'yesterday' is not an ISO 8601 time.", errors);
         Assert.Equal(3, errors.Count);
-        Assert.Empty(app.PublishedBatches());
+        Assert.Empty(app.SentBatches());
     }
 
     [Fact]
@@ -166,7 +166,7 @@ public class ReceiveEventsTests : IAsyncLifetime
         var response = await app.CreateAuthorizedClient().PostAsync("/events", Json(new JsonArray(ecs.Run("etl", start, TimeSpan.FromMinutes(1))[0], huge)));
 
         await AssertProblem(response, HttpStatusCode.RequestEntityTooLarge, "$[1]: the event is larger than EventBridge's limit of 256 KB.");
-        Assert.Empty(app.PublishedBatches());
+        Assert.Empty(app.SentBatches());
     }
 
     [Fact]
@@ -185,7 +185,7 @@ public class ReceiveEventsTests : IAsyncLifetime
         var response = await app.CreateAuthorizedClient().PostAsync("/events", Json(events));
 
         await AssertProblem(response, HttpStatusCode.RequestEntityTooLarge, "larger than 10 MB");
-        Assert.Empty(app.PublishedBatches());
+        Assert.Empty(app.SentBatches());
     }
 
     private static StringContent Json(JsonNode node) => new(node.ToJsonString(), Encoding.UTF8, "application/json");

@@ -1,0 +1,14 @@
+namespace Platform.Contracts.Ingest;
+
+/// <summary>
+/// Command from ingest to history: record these ECS events (one request's or one SQS receive's worth, normalized).
+/// Sent to history's queue rather than published, so a message sent before history first starts waits in the queue
+/// instead of vanishing at an exchange with no bound queue. Many events per message, because a message per event
+/// caps throughput at the broker's round trips.
+/// </summary>
+public record RecordEcsEvents(
+    IReadOnlyList<TaskStateChanged> TaskStateChanges,
+    IReadOnlyList<TaskLaunchFailed> LaunchFailures)
+{
+    public int Count => TaskStateChanges.Count + LaunchFailures.Count;
+}
