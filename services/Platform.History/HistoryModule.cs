@@ -13,6 +13,7 @@ public static class HistoryModule
         builder.Services.AddPlatformOptions<HistoryOptions>()
             .Configure<IConfiguration>((o, config) => o.ConnectionString ??= config.GetConnectionString("Postgres"));
         builder.Services.AddHistoryStore(builder.Environment.IsDevelopment());
+        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres");
         builder.Services.AddSingleton<JobNaming>();
         builder.Services.AddSingleton<ProjectionRebuilder>();
         builder.Services.AddSingleton<TimelineExporter>();
