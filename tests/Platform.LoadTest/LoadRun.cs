@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using Npgsql;
+using Platform.EcsSamples;
+
+namespace Platform.LoadTest;
+
+public sealed record LoadSettings(Uri Ingest, string ApiKey, string Postgres, string Schema, int Runs, int Jobs, int Batch,
+    int Concurrency, int Rate, TimeSpan Timeout);
+
+/// <summary>
+/// Generates traffic as EventBridge delivers it (≈8 state changes per run, ≈5 % failures, some launch failures,
+/// ≈2 % duplicates, disorder within a window), posts it, then reads history's event store to time each event from
+/// its POST to its commit, and waits for the job summaries (the async projection) to account for every run.
+/// </summary>
+public sealed class LoadRun(LoadSettings settings)
+{
+    private readonly string prefix = "load-" + Guid.NewGuid().ToString("N")[..6];
+
+    public async Task<int> ExecuteAsync(CancellationToken ct)
+    {
+        if (!IPAddress.IsLoopback((await Dns.GetHostAddressesAsync(settings.Ingest.Host, ct))[0]))
+        {
+            Console.Error.WriteLine("Refusing to send load anywhere but loopback.");
+            return 2;
+        }
+        var (events, finishedRuns) = Generate();
+        var unique = events.Select(e => e["id"]!.GetValue<string>()).Distinct().Count();
+        Console.WriteLine($"{prefix}: {settings.Runs:N0} runs of {settings.Jobs} jobs, {events.Count:N0} events ({unique:N0} unique), batches of {settings.Batch}, {settings.Concurrency} in flight");
+
+        var sentAt = new Dictionary<string, long>();
+        var clock = Stopwatch.StartNew();
+        var wallStart = DateTimeOffset.UtcNow;
+        await PostAllAsync(events, sentAt, clock, ct);
+        var posted = clock.Elapsed;
+        Console.WriteLine($"posted in {posted.TotalSeconds:F1} s ({events.Count / posted.TotalSeconds:N0} events/s accepted)");
+
+        await using var db = NpgsqlDataSource.Create(settings.Postgres);
+        var stored = await WaitAsync(() => CountStoredAsync(db, ct), n => n >= unique, "stored events", ct);
+        var storedAll = clock.Elapsed;
+        var projected = await WaitAsync(() => CountSummarizedRunsAsync(db, ct), n => n >= finishedRuns, "summarized runs", ct);
+        var projectedAll = clock.Elapsed;
+
+        var latencies = await StoreLatenciesAsync(db, sentAt, wallStart, ct);
+        latencies.Sort();
+        Console.WriteLine($"stored {stored:N0} unique events in {storedAll.TotalSeconds:F1} s: {unique / storedAll.TotalSeconds:N0} events/s POST → stored (Run projection is inline)");
+        Console.WriteLine($"job summaries covered {projected:N0}/{finishedRuns:N0} finished runs at {projectedAll.TotalSeconds:F1} s: {unique / projectedAll.TotalSeconds:N0} events/s POST → stored-and-projected");
+        Console.WriteLine($"POST → stored latency: p50 {Percentile(latencies, 0.50):N0} ms, p99 {Percentile(latencies, 0.99):N0} ms, max {latencies[^1]:N0} ms");
+        return 0;
+    }
+
+    private (List<JsonObject> Events, int FinishedRuns) Generate()
+    {
+        var ecs = new EcsEventFactory(cluster: prefix);
+        var random = new Random(42);
+        var start = DateTimeOffset.UtcNow.AddDays(-1);
+        var events = new List<JsonObject>();
+        var finished = 0;
+        for (var i = 0; i < settings.Runs; i++)
+        {
+            var job = $"{prefix}-job-{i % settings.Jobs:D4}";
+            var at = start.AddSeconds(i * 30);
+            var roll = random.NextDouble();
+            if (roll < 0.01)
+                events.Add(ecs.LaunchFailure(job, at, "AGENT"));
+            else
+                events.AddRange(ecs.Run(job, at, TimeSpan.FromMinutes(random.Next(1, 40)), roll < 0.06 ? RunEnding.ExitCode : RunEnding.Success));
+            finished++;
+        }
+        // At-least-once delivery: about 2 % again; disorder: shuffled within windows of 50.
+        var duplicates = events.Where(_ => random.NextDouble() < 0.02).Select(e => (JsonObject)e.DeepClone()).ToList();
+        events.AddRange(duplicates);
+        var shuffled = events.Chunk(50).SelectMany(w => w.OrderBy(_ => random.Next())).ToList();
+        return (shuffled, finished);
+    }
+
+    private async Task PostAllAsync(List<JsonObject> events, Dictionary<string, long> sentAt, Stopwatch clock, CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = settings.Ingest, Timeout = TimeSpan.FromMinutes(2) };
+        http.DefaultRequestHeaders.Add("X-Api-Key", settings.ApiKey);
+        var batches = events.Chunk(settings.Batch).ToList();
+        using var gate = new SemaphoreSlim(settings.Concurrency);
+        var tasks = new List<Task>();
+        var sent = 0;
+        foreach (var batch in batches)
+        {
+            await gate.WaitAsync(ct);
+            if (settings.Rate > 0)
+            {
+                var due = TimeSpan.FromSeconds((double)sent / settings.Rate);
+                if (due > clock.Elapsed)
+                    await Task.Delay(due - clock.Elapsed, ct);
+            }
+            var body = new JsonArray([.. batch]).ToJsonString();
+            var now = clock.ElapsedMilliseconds;
+            foreach (var e in batch)
+                sentAt.TryAdd(e["id"]!.GetValue<string>(), now);
+            sent += batch.Length;
+            tasks.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    var response = await http.PostAsync("/events", new StringContent(body, Encoding.UTF8, "application/json"), ct);
+                    if (response.StatusCode != HttpStatusCode.Accepted)
+                        throw new InvalidOperationException($"ingest answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }, ct));
+        }
+        await Task.WhenAll(tasks);
+    }
+
+    private async Task<long> CountStoredAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            $"select count(*) from {settings.Schema}.mt_events where type in ('task_state_recorded', 'launch_failure_recorded') and data->>'job' like @prefix");
+        command.Parameters.AddWithValue("prefix", prefix + "-%");
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private async Task<long> CountSummarizedRunsAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            $"select coalesce(sum((data->>'successCount')::int + (data->>'failureCount')::int + (data->>'launchFailureCount')::int), 0) from {settings.Schema}.mt_doc_jobsummary where id like @prefix");
+        command.Parameters.AddWithValue("prefix", prefix + "-%");
+        return (long)(await command.ExecuteScalarAsync(ct))!;
+    }
+
+    private async Task<List<double>> StoreLatenciesAsync(NpgsqlDataSource db, Dictionary<string, long> sentAt, DateTimeOffset wallStart, CancellationToken ct)
+    {
+        await using var command = db.CreateCommand(
+            $"select coalesce(data->'change'->>'eventId', data->'failure'->>'eventId'), timestamp from {settings.Schema}.mt_events where type in ('task_state_recorded', 'launch_failure_recorded') and data->>'job' like @prefix");
+        command.Parameters.AddWithValue("prefix", prefix + "-%");
+        var latencies = new List<double>();
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var storedMs = (reader.GetFieldValue<DateTimeOffset>(1) - wallStart).TotalMilliseconds;
+            if (sentAt.TryGetValue(reader.GetString(0), out var sent))
+                latencies.Add(Math.Max(0, storedMs - sent));
+        }
+        return latencies;
+    }
+
+    private async Task<long> WaitAsync(Func<Task<long>> probe, Func<long, bool> done, string what, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        long value;
+        while (!done(value = await probe()))
+        {
+            if (deadline.Elapsed > settings.Timeout)
+                throw new TimeoutException($"gave up waiting for {what}: {value:N0} after {settings.Timeout.TotalSeconds} s");
+            await Task.Delay(20, ct);
+        }
+        return value;
+    }
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
+}

@@ -1,0 +1,26 @@
+using System.CommandLine;
+using Platform.LoadTest;
+
+var ingest = new Option<Uri>("--ingest") { Description = "Ingest's base address (loopback only).", DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080") };
+var apiKey = new Option<string>("--api-key") { Description = "Ingest's API key.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Ingest__ApiKey") ?? "" };
+var postgres = new Option<string>("--postgres") { Description = "History's database, read to time each stored event.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? "" };
+var schema = new Option<string>("--schema") { DefaultValueFactory = _ => "platform" };
+var runs = new Option<int>("--runs") { Description = "Runs to generate (about 8 events each).", DefaultValueFactory = _ => 2_500 };
+var jobs = new Option<int>("--jobs") { DefaultValueFactory = _ => 200 };
+var batch = new Option<int>("--batch") { Description = "Events per POST.", DefaultValueFactory = _ => 100 };
+var concurrency = new Option<int>("--concurrency") { Description = "POSTs in flight.", DefaultValueFactory = _ => 8 };
+var rate = new Option<int>("--rate") { Description = "Target events/s (0: as fast as ingest takes them).", DefaultValueFactory = _ => 0 };
+var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for everything to be stored and projected.", DefaultValueFactory = _ => 300 };
+
+var root = new RootCommand("Posts realistic ECS events to ingest and reports POST → stored-and-projected throughput and latency.")
+{
+    ingest, apiKey, postgres, schema, runs, jobs, batch, concurrency, rate, timeout,
+};
+root.SetAction(async (result, ct) =>
+{
+    var settings = new LoadSettings(result.GetValue(ingest)!, result.GetValue(apiKey)!, result.GetValue(postgres)!, result.GetValue(schema)!,
+        result.GetValue(runs), result.GetValue(jobs), result.GetValue(batch), result.GetValue(concurrency), result.GetValue(rate),
+        TimeSpan.FromSeconds(result.GetValue(timeout)));
+    return await new LoadRun(settings).ExecuteAsync(ct);
+});
+return await root.Parse(args).InvokeAsync();
