@@ -27,6 +27,8 @@ public static class BusExtensions
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
+            // MassTransit otherwise reports usage to its vendor over the internet; a self-hosted watchdog must not.
+            x.DisableUsageTelemetry();
             foreach (var register in registrations)
                 register(x);
 

@@ -5,5 +5,9 @@ public static class PlatformTopology
 {
     public const string HistoryEcsEvents = "history-ecs-events";
 
-    public static Uri HistoryEcsEventsAddress { get; } = new("queue:" + HistoryEcsEvents);
+    /// <summary>
+    /// The consumer's queue arguments are part of the address: whoever declares the queue first (a sender, in a fresh
+    /// deployment) declares it as history's endpoint does, or RabbitMQ refuses the other's declaration.
+    /// </summary>
+    public static Uri HistoryEcsEventsAddress { get; } = new("queue:" + HistoryEcsEvents + "?singleactiveconsumer=true");
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Platform.LoadTest;
 
-var ingest = new Option<Uri>("--ingest") { Description = "Ingest's base address (loopback only).", DefaultValueFactory = _ => new Uri("http://127.0.0.1:5080") };
+var ingest = new Option<string>("--ingest") { Description = "Ingest's base address (loopback only).", DefaultValueFactory = _ => "http://127.0.0.1:5080" };
 var apiKey = new Option<string>("--api-key") { Description = "Ingest's API key.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Ingest__ApiKey") ?? "" };
 var postgres = new Option<string>("--postgres") { Description = "History's database, read to time each stored event.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("ConnectionStrings__Postgres") ?? "" };
 var schema = new Option<string>("--schema") { DefaultValueFactory = _ => "platform" };
@@ -18,7 +18,7 @@ var root = new RootCommand("Posts realistic ECS events to ingest and reports POS
 };
 root.SetAction(async (result, ct) =>
 {
-    var settings = new LoadSettings(result.GetValue(ingest)!, result.GetValue(apiKey)!, result.GetValue(postgres)!, result.GetValue(schema)!,
+    var settings = new LoadSettings(new Uri(result.GetValue(ingest)!), result.GetValue(apiKey)!, result.GetValue(postgres)!, result.GetValue(schema)!,
         result.GetValue(runs), result.GetValue(jobs), result.GetValue(batch), result.GetValue(concurrency), result.GetValue(rate),
         TimeSpan.FromSeconds(result.GetValue(timeout)));
     return await new LoadRun(settings).ExecuteAsync(ct);

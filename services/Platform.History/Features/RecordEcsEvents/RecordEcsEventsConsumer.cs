@@ -1,14 +1,18 @@
 using JasperFx.Events;
 using Marten;
+using Marten.Exceptions;
+using Npgsql;
 using MassTransit;
 using Platform.Contracts.Ingest;
+using Platform.History.Features.SummarizeJobs;
 using Platform.History.Features.TrackRuns;
 using Platform.ServiceDefaults;
 
 namespace Platform.History.Features.RecordEcsEvents;
 
 /// <summary>
-/// Stores the ECS events of many messages in one session: one query loads the runs they touch, one commit appends.
+/// Stores the ECS events of many messages in one session: one query loads the runs they touch, one commit appends
+/// the events and stores the runs they changed.
 /// Idempotent: an event already recorded is skipped (its <c>detail.version</c> is in the run), and a concurrent
 /// duplicate is refused by the unique event id, which retries the batch.
 /// </summary>
@@ -20,12 +24,13 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
         var changes = context.Message.SelectMany(m => m.Message.TaskStateChanges).DistinctBy(c => c.EventId).ToList();
         var failures = context.Message.SelectMany(m => m.Message.LaunchFailures).DistinctBy(f => f.EventId).ToList();
 
+        var started = clock.GetTimestamp();
         await using var session = store.LightweightSession();
         var runIds = changes.Select(c => c.TaskArn).Concat(failures.Select(f => DeterministicId.LaunchRunId(f.EventId))).Distinct().ToList();
         var runs = (await session.LoadManyAsync<Run>(context.CancellationToken, runIds)).ToDictionary(r => r.Id);
 
         var appended = 0;
-        var finished = 0;
+        var finishing = new List<object>();
         foreach (var task in changes.GroupBy(c => c.TaskArn))
         {
             runs.TryGetValue(task.Key, out var run);
@@ -44,11 +49,13 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
             {
                 var outcome = RunClassifier.Classify(run, clock.GetUtcNow());
                 events.Add(Build(session, outcome, DeterministicId.ForRunFinished(run.Id)));
-                finished++;
+                run = RunProjection.Next(run, outcome);
+                finishing.Add(outcome);
             }
             if (events.Count == 0)
                 continue;
             session.Events.Append(task.Key, events);
+            session.Store(run!);
             appended += events.Count;
         }
 
@@ -57,14 +64,42 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
             var runId = DeterministicId.LaunchRunId(failure.EventId);
             if (runs.ContainsKey(runId))
                 continue;
-            session.Events.Append(runId, Build(session, new LaunchFailureRecorded(naming.For(failure), failure), DeterministicId.ForEcsEvent(failure.EventId)));
+            var recorded = new LaunchFailureRecorded(naming.For(failure), failure);
+            session.Events.Append(runId, Build(session, recorded, DeterministicId.ForEcsEvent(failure.EventId)));
+            session.Store(Run.Start(recorded));
+            finishing.Add(recorded);
             appended++;
         }
 
         if (appended == 0)
             return;
-        await session.SaveChangesAsync(context.CancellationToken);
-        LogRecorded(appended, finished, changes.Count + failures.Count - appended + finished);
+        await SummarizeAsync(session, finishing, context.CancellationToken);
+        try
+        {
+            await session.SaveChangesAsync(context.CancellationToken);
+        }
+        catch (Exception e) when (e is MartenException or NpgsqlException)
+        {
+            // Marten's exceptions carry the SQL command and its parameters (the events): keep them out of logs and
+            // out of the Fault message, which could not serialize them anyway. The endpoint's retry policy retries.
+            throw new RecordingFailedException(e);
+        }
+        LogRecorded(context.Message.Length, appended, finishing.Count,
+            changes.Count + failures.Count - (appended - finishing.OfType<RunFinished>().Count()), clock.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private static async Task SummarizeAsync(IDocumentSession session, List<object> finishing, CancellationToken ct)
+    {
+        if (finishing.Count == 0)
+            return;
+        var jobs = finishing.Select(f => JobSummaryProjection.JobOf(f)!).Distinct().ToList();
+        var summaries = (await session.LoadManyAsync<JobSummary>(ct, jobs)).ToDictionary(j => j.Id);
+        foreach (var data in finishing)
+        {
+            var job = JobSummaryProjection.JobOf(data)!;
+            summaries[job] = JobSummaryProjection.Next(summaries.GetValueOrDefault(job), job, data);
+        }
+        session.Store(summaries.Values.ToArray());
     }
 
     private static IEvent Build(IDocumentSession session, object data, Guid id)
@@ -74,23 +109,39 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
         return e;
     }
 
-    [LoggerMessage(LogLevel.Debug, "Recorded {Appended} event(s), {Finished} finished run(s); {Duplicates} duplicate(s) skipped")]
-    private partial void LogRecorded(int appended, int finished, int duplicates);
+    [LoggerMessage(LogLevel.Debug, "Recorded {Messages} message(s): {Appended} event(s) stored, {Finished} run(s) finished, {Duplicates} duplicate(s) skipped, in {Milliseconds:F0} ms")]
+    private partial void LogRecorded(int messages, int appended, int finished, int duplicates, double milliseconds);
+}
+
+/// <summary>Writing a batch failed; says why (the database's error code and message) without the events themselves.</summary>
+public sealed class RecordingFailedException(Exception inner)
+    : Exception($"Storing the batch failed: {Describe(inner)}")
+{
+    private static string Describe(Exception e) => (e as PostgresException ?? e.InnerException as PostgresException) is { } pg
+        ? $"{pg.SqlState} {pg.MessageText}"
+        : e.GetType().Name;
 }
 
 public sealed class RecordEcsEventsConsumerDefinition : ConsumerDefinition<RecordEcsEventsConsumer>
 {
+    private const int MessagesPerBatch = 100;
+
     public RecordEcsEventsConsumerDefinition()
     {
         EndpointName = PlatformTopology.HistoryEcsEvents;
-        // Two batches in flight keep the database busy while the next batch is gathered; more only adds conflicts.
-        ConcurrentMessageLimit = 2;
+        // Enough messages in flight to fill a batch while the previous one is being written.
+        ConcurrentMessageLimit = MessagesPerBatch * 2;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint,
         IConsumerConfigurator<RecordEcsEventsConsumer> consumer, IRegistrationContext context)
     {
-        endpoint.PrefetchCount = 512;
-        consumer.Options<BatchOptions>(o => o.SetMessageLimit(100).SetTimeLimit(TimeSpan.FromMilliseconds(20)).SetConcurrencyLimit(2));
+        endpoint.PrefetchCount = MessagesPerBatch * 3;
+        // One writer at a time, across every history instance: RabbitMQ hands the queue to a single active consumer
+        // (the others stand by), and that consumer writes one batch at a time. Concurrent writers would only make
+        // batches that touch the same tasks conflict and retry.
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+            rabbit.SingleActiveConsumer = true;
+        consumer.Options<BatchOptions>(o => o.SetMessageLimit(MessagesPerBatch).SetTimeLimit(TimeSpan.FromMilliseconds(100)).SetConcurrencyLimit(1));
     }
 }

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Marten;
+using Weasel.Core;
+using Platform.History.Features.RecordEcsEvents;
 using Platform.History.Features.SummarizeJobs;
 using Platform.History.Features.TrackRuns;
 
@@ -8,23 +10,63 @@ namespace Platform.History.Features.ReplayHistory;
 /// <summary>Rebuilds every projection from the stored events; the result equals what live processing built.</summary>
 public sealed class ProjectionRebuilder(IDocumentStore store)
 {
-    public static readonly Type[] Projections = [typeof(RunProjection), typeof(JobSummaryProjection)];
+    private const int PageSize = 10_000;
+    public const int ProjectionCount = 2;
 
     public async Task<RebuildReport> RebuildAllAsync(Action<string>? progress, CancellationToken ct)
     {
         var stats = await store.Advanced.FetchEventStoreStatistics(token: ct);
         var watch = Stopwatch.StartNew();
-        using var daemon = await store.BuildProjectionDaemonAsync();
-        foreach (var projection in Projections)
-        {
-            progress?.Invoke($"Rebuilding {projection.Name} over {stats.EventCount:N0} events");
-            await daemon.RebuildProjectionAsync(projection, TimeSpan.FromMinutes(30), ct);
-        }
+        await ReplayAsync(progress, stats.EventCount, ct);
         return new RebuildReport(stats.EventCount, watch.Elapsed);
+    }
+
+    /// <summary>
+    /// Replays every event in store order (the order live recording committed them) through the same folds the
+    /// recorder applies, then bulk-writes the documents.
+    /// </summary>
+    private async Task ReplayAsync(Action<string>? progress, long total, CancellationToken ct)
+    {
+        var runs = new Dictionary<string, Run>();
+        var summaries = new Dictionary<string, JobSummary>();
+        await using var query = store.QuerySession();
+        long last = 0, read = 0;
+        while (true)
+        {
+            var page = await query.Events.QueryAllRawEvents()
+                .Where(e => e.Sequence > last)
+                .OrderBy(e => e.Sequence)
+                .Take(PageSize)
+                .ToListAsync(ct);
+            if (page.Count == 0)
+                break;
+            foreach (var e in page)
+            {
+                runs.TryGetValue(e.StreamKey!, out var run);
+                if (RunProjection.Next(run, e.Data) is { } next)
+                    runs[e.StreamKey!] = next;
+                if (JobSummaryProjection.JobOf(e.Data) is { } job)
+                    summaries[job] = JobSummaryProjection.Next(summaries.GetValueOrDefault(job), job, e.Data);
+            }
+            last = page[^1].Sequence;
+            read += page.Count;
+            progress?.Invoke($"Replayed {read:N0} of {total:N0} events");
+        }
+
+        progress?.Invoke($"Writing {runs.Count:N0} runs and {summaries.Count:N0} job summaries");
+        await using (var session = store.LightweightSession())
+        {
+            session.DeleteWhere<Run>(_ => true);
+            session.DeleteWhere<JobSummary>(_ => true);
+            await session.SaveChangesAsync(ct);
+        }
+        foreach (var chunk in runs.Values.Chunk(5_000))
+            await store.BulkInsertDocumentsAsync(chunk, BulkInsertMode.OverwriteExisting, cancellation: ct);
+        await store.BulkInsertDocumentsAsync(summaries.Values, BulkInsertMode.OverwriteExisting, cancellation: ct);
     }
 }
 
 public sealed record RebuildReport(long Events, TimeSpan Elapsed)
 {
-    public double EventsPerSecond => Elapsed.TotalSeconds > 0 ? Events * ProjectionRebuilder.Projections.Length / Elapsed.TotalSeconds : 0;
+    public double EventsPerSecond => Elapsed.TotalSeconds > 0 ? Events * ProjectionRebuilder.ProjectionCount / Elapsed.TotalSeconds : 0;
 }

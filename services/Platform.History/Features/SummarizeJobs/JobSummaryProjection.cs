@@ -1,25 +1,25 @@
-using JasperFx.Events;
-using Marten.Events.Projections;
 using Platform.History.Features.RecordEcsEvents;
 
 namespace Platform.History.Features.SummarizeJobs;
 
 /// <summary>
-/// Async: one daemon (elected across history instances) owns every job's summary, so concurrent writers can never
-/// lose an update, and it reads only the few events that finish runs.
+/// Folds the events that finish runs into their job's <see cref="JobSummary"/>. The recorder applies it in the same
+/// commit as the events (history has a single writer, so no update can be lost), which keeps a summary exactly as
+/// current as the runs it counts; <c>rebuild</c> replays it over the stored events.
 /// </summary>
-public sealed class JobSummaryProjection : MultiStreamProjection<JobSummary, string>
+public static class JobSummaryProjection
 {
-    public JobSummaryProjection()
+    public static string? JobOf(object data) => data switch
     {
-        Identity<RunFinished>(e => e.Job);
-        Identity<LaunchFailureRecorded>(e => e.Job);
-    }
+        RunFinished finished => finished.Job,
+        LaunchFailureRecorded failed => failed.Job,
+        _ => null,
+    };
 
-    public override JobSummary? Evolve(JobSummary? snapshot, string id, IEvent e) => e.Data switch
+    public static JobSummary Next(JobSummary? summary, string job, object data) => data switch
     {
-        RunFinished finished => (snapshot ?? JobSummary.Create(id)).Record(finished),
-        LaunchFailureRecorded failed => (snapshot ?? JobSummary.Create(id)).Record(failed),
-        _ => snapshot,
+        RunFinished finished => (summary ?? JobSummary.Create(job)).Record(finished),
+        LaunchFailureRecorded failed => (summary ?? JobSummary.Create(job)).Record(failed),
+        _ => summary ?? JobSummary.Create(job),
     };
 }

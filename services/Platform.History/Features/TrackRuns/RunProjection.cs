@@ -1,21 +1,14 @@
-using JasperFx.Events;
-using Marten.Events.Aggregation;
 using Platform.History.Features.RecordEcsEvents;
 
 namespace Platform.History.Features.TrackRuns;
 
-/// <summary>Inline: a run is readable as soon as its events are stored, and the recorder decides with it.</summary>
-public sealed class RunProjection : SingleStreamProjection<Run, string>
+/// <summary>
+/// Folds a run's stored events into its <see cref="Run"/> document. The recorder applies it as it appends (it needs
+/// the new state to decide whether the run just finished, so it stores the document in the same commit rather than
+/// letting Marten project it a second time), and <c>rebuild</c> replays it over the stored streams.
+/// </summary>
+public static class RunProjection
 {
-    public RunProjection()
-    {
-        IncludeType<TaskStateRecorded>();
-        IncludeType<LaunchFailureRecorded>();
-        IncludeType<RunFinished>();
-    }
-
-    public override Run? Evolve(Run? snapshot, string id, IEvent e) => Next(snapshot, e.Data);
-
     public static Run? Next(Run? run, object data) => data switch
     {
         TaskStateRecorded recorded => run is null ? Run.Start(recorded) : run.Record(recorded),
