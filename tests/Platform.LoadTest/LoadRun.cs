@@ -46,7 +46,7 @@ public sealed class LoadRun(LoadSettings settings)
 
         var latencies = await StoreLatenciesAsync(db, firstSequence, sentAt, wallStart, ct);
         latencies.Sort();
-        Console.WriteLine($"stored {stored:N0} unique events in {storedAll.TotalSeconds:F1} s: {unique / storedAll.TotalSeconds:N0} events/s POST → stored (Run projection is inline)");
+        Console.WriteLine($"stored {stored:N0} unique events in {storedAll.TotalSeconds:F1} s: {unique / storedAll.TotalSeconds:N0} events/s POST → stored");
         Console.WriteLine($"job summaries covered {projected:N0}/{finishedRuns:N0} finished runs at {projectedAll.TotalSeconds:F1} s: {unique / projectedAll.TotalSeconds:N0} events/s POST → stored-and-projected");
         Console.WriteLine($"POST → stored latency: p50 {Percentile(latencies, 0.50):N0} ms, p99 {Percentile(latencies, 0.99):N0} ms, max {latencies[^1]:N0} ms");
         return 0;
