@@ -1,12 +1,14 @@
 using Platform.AllInOne.Demo;
 using Platform.History;
 using Platform.Ingest;
+using Platform.Notifier;
 using Platform.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults();
 builder.AddIngest();
 builder.AddHistory();
+builder.AddNotifier();
 builder.AddDemoFeed();
 builder.AddPlatformBus();
 
@@ -14,4 +16,5 @@ var app = builder.Build();
 app.MapDefaultEndpoints();
 app.MapIngest();
 app.MapHistory();
+app.MapNotifier();
 return await app.RunPlatformAsync(args);

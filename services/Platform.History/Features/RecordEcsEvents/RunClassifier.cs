@@ -31,7 +31,7 @@ public static class RunClassifier
         if (stoppedReason.StartsWith(TimeoutReasonPrefix, StringComparison.Ordinal))
             return Failed(FailureKind.TimedOut, stoppedReason);
         if (run.StopCode == "UserInitiated")
-            return Failed(FailureKind.StoppedByUser, Describe("stopped by user", stoppedReason));
+            return Failed(FailureKind.StoppedByUser, Describe("stopped by a user", stoppedReason));
         if (InfrastructureCodes.Contains(run.StopCode) || ContainsAny(stoppedReason, InfrastructureMarkers))
             return Failed(FailureKind.Infrastructure, Describe(run.StopCode ?? "infrastructure", stoppedReason));
 
@@ -40,7 +40,7 @@ public static class RunClassifier
             return Failed(FailureKind.OutOfMemory, oom is null ? stoppedReason : $"{oom.Name}: {oom.Reason}");
 
         if (run.StopCode == "TaskFailedToStart" || ContainsAny(stoppedReason, FailedToStartMarkers))
-            return Failed(FailureKind.FailedToStart, Describe("failed to start", stoppedReason, FirstContainerReason(run)));
+            return Failed(FailureKind.FailedToStart, Describe("TaskFailedToStart", stoppedReason, FirstContainerReason(run)));
 
         var exited = run.Containers.Where(c => c.ExitCode is not null).ToList();
         if (exited.Count == 0)
@@ -69,8 +69,9 @@ public static class RunClassifier
 
     private static string Describe(string what, params string?[] details)
     {
+        // The kind already says what happened; the reason says why, in AWS's words where there are any.
         var parts = details.Where(d => !string.IsNullOrWhiteSpace(d)).Distinct().ToList();
-        return parts.Count == 0 ? what : $"{what}: {string.Join("; ", parts)}";
+        return parts.Count == 0 ? what : string.Join("; ", parts);
     }
 
     private static bool ContainsAny(string text, string[] markers) =>

@@ -18,11 +18,11 @@ public class RunClassifierTests
         { "killed, nothing exited 0", "EssentialContainerExited", "Essential container in task exited", [("app", 137, null)], FailureKind.ExitCode, "app exited with code 137" },
         { "out of memory", "EssentialContainerExited", "Essential container in task exited", [("app", 137, "OutOfMemoryError: Container killed due to memory usage"), ("log-router", 143, null)], FailureKind.OutOfMemory, "app: OutOfMemoryError: Container killed due to memory usage" },
         { "image pull", "TaskFailedToStart", "CannotPullContainerError: pull image manifest has been retried 5 time(s)", [("app", null, "CannotPullContainerError: not found")], FailureKind.FailedToStart, null },
-        { "resource initialization", null, "ResourceInitializationError: unable to pull secrets or registry auth", [("app", null, null)], FailureKind.FailedToStart, null },
+        { "resource initialization", null, "ResourceInitializationError: unable to pull secrets or registry auth", [("app", null, null)], FailureKind.FailedToStart, "ResourceInitializationError: unable to pull secrets or registry auth" },
         { "no exit code at all", "EssentialContainerExited", null, [("app", null, null)], FailureKind.FailedToStart, "no container got an exit code" },
-        { "spot interruption", "SpotInterruption", "Your Spot Task was interrupted.", [("app", 143, null)], FailureKind.Infrastructure, "SpotInterruption: Your Spot Task was interrupted." },
+        { "spot interruption", "SpotInterruption", "Your Spot Task was interrupted.", [("app", 143, null)], FailureKind.Infrastructure, "Your Spot Task was interrupted." },
         { "termination notice", "TerminationNotice", "Host EC2 (instance i-0123) terminated.", [("app", 143, null)], FailureKind.Infrastructure, null },
-        { "stopped by a person", "UserInitiated", "Task stopped by user", [("app", 143, null)], FailureKind.StoppedByUser, "stopped by user: Task stopped by user" },
+        { "stopped by a person", "UserInitiated", "Task stopped by user", [("app", 143, null)], FailureKind.StoppedByUser, "Task stopped by user" },
         { "our own timeout", "UserInitiated", "Stopped by Platform: exceeded timeout of 30m", [("app", 143, null)], FailureKind.TimedOut, "Stopped by Platform: exceeded timeout of 30m" },
     };
 

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Platform.Contracts.History;
+using Platform.ServiceDefaults.Configuration;
+
+namespace Platform.Notifier.Features.RenderSlackMessages;
+
+/// <summary>A Slack message: Block Kit blocks plus the fallback text notifications and old clients show.</summary>
+public sealed record SlackContent(string Text, JsonArray Blocks);
+
+/// <summary>
+/// Renders alerts in Slack Block Kit: what failed, in words; each container with its exit code and reason; the task,
+/// its times and duration; and links to the task in the ECS console and to its CloudWatch Logs.
+/// </summary>
+public static class SlackMessageRenderer
+{
+    private static readonly LogLinkConfig DefaultLogs = new("/ecs/{family}", "ecs/{container}/{taskId}");
+
+    public static SlackContent Failure(RunFailed run, RouteConfig route)
+    {
+        var what = Describe(run.Kind, run.Reason);
+        var title = $"{run.Job} {what}";
+        var blocks = new JsonArray
+        {
+            Header($"🔴 {run.Job} failed"),
+            Section($"*{Escape(run.Job)}* {Escape(what)} on cluster `{Escape(run.Cluster)}`" + Mention(route)),
+            Fields(
+                ("Failure", KindName(run.Kind)),
+                ("Stop code", run.StopCode ?? "–"),
+                ("Started", Time(run.StartedAt)),
+                ("Stopped", Time(run.StoppedAt)),
+                ("Duration", DurationText(run.Duration)),
+                ("Started by", run.StartedBy ?? "–")),
+        };
+        if (run.Containers.Count > 0)
+            blocks.Add(Section("*Containers*\n" + string.Join("\n", run.Containers.Select(c =>
+                $"• `{Escape(c.Name)}`: {(c.ExitCode is { } code ? $"exit {code}" : "no exit code")}{(c.Reason is { Length: > 0 } r ? " – " + Escape(r) : "")}"))));
+        blocks.Add(Links(run.Region, run.Cluster, run.TaskArn, run.TaskDefinitionArn, run.Containers.FirstOrDefault(c => c.ExitCode != 0)?.Name
+            ?? run.Containers.FirstOrDefault()?.Name, route));
+        return new SlackContent($"🔴 {title} (cluster {run.Cluster}, task {TaskId(run.TaskArn)})", blocks);
+    }
+
+    public static SlackContent LaunchFailure(LaunchFailed launch, RouteConfig route)
+    {
+        var reasons = string.Join(", ", launch.Failures.Select(f => f.Reason).Distinct());
+        var details = launch.Failures.Where(f => f.Detail is { Length: > 0 } || f.Arn is { Length: > 0 })
+            .Select(f => $"• {Escape(f.Reason)}{(f.Detail is { Length: > 0 } d ? " – " + Escape(d) : "")}{(f.Arn is { Length: > 0 } a ? $" (`{Escape(a)}`)" : "")}");
+        var blocks = new JsonArray
+        {
+            Header($"🔴 {launch.Job} never launched"),
+            Section($"*{Escape(launch.Job)}* never launched: *{Escape(reasons)}* ({Escape(launch.EventName)} on cluster `{Escape(launch.Cluster)}`, no task was started)" + Mention(route)),
+            Fields(("Task definition", launch.TaskDefinition), ("At", Time(launch.Time)), ("Started by", launch.StartedBy ?? "–")),
+        };
+        var detailText = string.Join("\n", details);
+        if (detailText.Length > 0)
+            blocks.Add(Section("*Failures*\n" + detailText));
+        return new SlackContent($"🔴 {launch.Job} never launched: {reasons} (cluster {launch.Cluster})", blocks);
+    }
+
+    public static SlackContent StillFailing(string job, int failures, string latest) => new(
+        $"🔁 {job} is still failing ({failures}×): {latest}",
+        [Section($"🔁 *{Escape(job)}* is still failing ({failures}×). Latest: {Escape(latest)}")]);
+
+    public static SlackContent Recovery(string job, int failures, RunSucceeded run) => new(
+        $"✅ {job} recovered after {failures} failure{(failures == 1 ? "" : "s")}",
+        [Section($"✅ *{Escape(job)}* recovered after {failures} failure{(failures == 1 ? "" : "s")} (task `{Escape(TaskId(run.TaskArn))}` succeeded at {Time(run.StoppedAt)})")]);
+
+    public static SlackContent Storm(IReadOnlyList<(string Job, string Summary)> alerts) => new(
+        $"🔴 {alerts.Count} jobs failed: {string.Join(", ", alerts.Select(a => a.Job).Distinct())}",
+        [
+            Header($"🔴 {alerts.Count} failures at once"),
+            Section(string.Join("\n", alerts.Select(a => $"• *{Escape(a.Job)}*: {Escape(a.Summary)}"))),
+            Context("Grouped because many alerts reached this destination within a short time; each job's details are in its run history."),
+        ]);
+
+    /// <summary>The failure in words, as a person would say it.</summary>
+    public static string Describe(FailureKind kind, string reason) => kind switch
+    {
+        FailureKind.ExitCode => reason.Contains("exited with code", StringComparison.Ordinal) ? "failed: " + reason : $"exited with an error: {reason}",
+        FailureKind.OutOfMemory => $"ran out of memory ({reason})",
+        FailureKind.FailedToStart => $"failed to start: {reason}",
+        FailureKind.Infrastructure => $"was interrupted by the infrastructure: {reason}",
+        FailureKind.StoppedByUser => $"was stopped by a user ({reason})",
+        FailureKind.TimedOut => $"timed out ({reason})",
+        FailureKind.LaunchFailed => $"never launched: {reason}",
+        _ => reason,
+    };
+
+    private static string KindName(FailureKind kind) => System.Text.Json.JsonSerializer.Serialize(kind).Trim('"');
+
+    private static JsonObject Links(string region, string cluster, string taskArn, string taskDefinitionArn, string? container, RouteConfig route)
+    {
+        var taskId = TaskId(taskArn);
+        var console = $"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{Uri.EscapeDataString(cluster)}/tasks/{taskId}/configuration?region={region}";
+        var family = taskDefinitionArn[(taskDefinitionArn.LastIndexOf('/') + 1)..].Split(':')[0];
+        var logs = route.Logs ?? DefaultLogs;
+        string Fill(string pattern) => pattern.Replace("{job}", family).Replace("{family}", family).Replace("{container}", container ?? "app").Replace("{taskId}", taskId);
+        var logsUrl = $"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#logsV2:log-groups/log-group/{CloudWatchEscape(Fill(logs.Group))}/log-events/{CloudWatchEscape(Fill(logs.Stream))}";
+        return Context($"<{console}|Task {taskId}> · <{logsUrl}|Logs> · `{Escape(taskArn)}`");
+    }
+
+    // The CloudWatch console double-encodes path parts in its fragment: '/' is '$252F'.
+    private static string CloudWatchEscape(string value) => Uri.EscapeDataString(value).Replace("%", "$25", StringComparison.Ordinal);
+
+    private static string TaskId(string taskArn) => taskArn[(taskArn.LastIndexOf('/') + 1)..];
+
+    private static string Mention(RouteConfig route) => route.Mention is { Length: > 0 } m ? "\n" + m : "";
+
+    private static string Time(DateTimeOffset? time) => time?.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) ?? "–";
+
+    private static string DurationText(TimeSpan? duration) => duration is { } d
+        ? d.TotalHours >= 1 ? $"{(int)d.TotalHours}h {d.Minutes}m {d.Seconds}s" : d.TotalMinutes >= 1 ? $"{d.Minutes}m {d.Seconds}s" : $"{d.Seconds}s"
+        : "–";
+
+    // Slack's mrkdwn needs only these three escaped.
+    private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
+
+    private static JsonObject Header(string text) => new() { ["type"] = "header", ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = Truncate(text, 150) } };
+
+    private static JsonObject Section(string markdown) => new() { ["type"] = "section", ["text"] = Markdown(Truncate(markdown, 3000)) };
+
+    private static JsonObject Context(string markdown) => new() { ["type"] = "context", ["elements"] = new JsonArray(Markdown(Truncate(markdown, 3000))) };
+
+    private static JsonObject Fields(params (string Name, string Value)[] fields) => new()
+    {
+        ["type"] = "section",
+        ["fields"] = new JsonArray([.. fields.Select(f => (JsonNode)Markdown($"*{f.Name}*\n{Escape(f.Value)}"))]),
+    };
+
+    private static JsonObject Markdown(string text) => new() { ["type"] = "mrkdwn", ["text"] = text };
+
+    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+}

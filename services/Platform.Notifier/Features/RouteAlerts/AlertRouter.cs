@@ -1,0 +1,24 @@
+using Platform.ServiceDefaults.Configuration;
+
+namespace Platform.Notifier.Features.RouteAlerts;
+
+/// <summary>Which routes a job's alerts go to: every route that matches, or else the default route.</summary>
+public sealed class AlertRouter(PlatformConfigSource config)
+{
+    public IReadOnlyList<RouteConfig> RoutesFor(string job, string cluster)
+    {
+        var current = config.Current;
+        var matching = current.Routes.Where(r => r.Matches(job, cluster) && r.Name != current.DefaultRoute).ToList();
+        if (matching.Count > 0)
+            return matching;
+        if (current.DefaultRoute is { } name && current.Routes.FirstOrDefault(r => r.Name == name) is { } fallback)
+            return [fallback];
+        return current.Routes.Count == 0 ? [ConsoleRoute] : [];
+    }
+
+    public RouteConfig? Find(string name) =>
+        config.Current.Routes.FirstOrDefault(r => r.Name == name) ?? (name == ConsoleRoute.Name && config.Current.Routes.Count == 0 ? ConsoleRoute : null);
+
+    /// <summary>With no routes configured (the demo), alerts are written to the console instead of Slack.</summary>
+    public static RouteConfig ConsoleRoute { get; } = new("console", [], [], new SlackConfig(null, null, null, Console: true), null, TimeSpan.FromHours(4), null);
+}

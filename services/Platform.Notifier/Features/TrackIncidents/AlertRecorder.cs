@@ -1,0 +1,127 @@
+using JasperFx;
+using Marten;
+using Platform.Contracts.History;
+using Platform.Notifier.Features.DeliverToSlack;
+using Platform.Notifier.Features.RenderSlackMessages;
+using Platform.Notifier.Features.RouteAlerts;
+using Platform.Notifier.Features.SilenceAlerts;
+using Platform.ServiceDefaults.Configuration;
+
+namespace Platform.Notifier.Features.TrackIncidents;
+
+/// <summary>
+/// Turns run outcomes into deliveries, per route: the first failure of a job opens an incident and alerts at once;
+/// further failures fold into its thread (or a reminder every repeat interval); a success closes it with a recovery
+/// message. Each integration event is handled once: its id is stored in the same commit as its effects.
+/// </summary>
+public sealed class AlertRecorder(INotifierStore store, AlertRouter router, PlatformConfigSource config, TimeProvider clock, DeliverySignal signal)
+{
+    private static long lastSequence;
+
+    public Task RecordFailureAsync(Guid messageId, string job, string cluster, DateTimeOffset failedAt, string summary, Func<RouteConfig, SlackContent> render, CancellationToken ct) =>
+        RecordAsync(messageId, job, cluster, ct, (session, route, incident, silenced, now) =>
+        {
+            if (incident is not { Open: true })
+            {
+                var alert = NewDelivery(route, job, DeliveryKind.Alert, render(route), summary, messageId, null, silenced, now);
+                session.Store(alert);
+                session.Store(new Incident
+                {
+                    Id = Incident.IdFor(route.Name, job), Route = route.Name, Job = job, Open = true, OpenedAt = now, Failures = 1,
+                    RootDeliveryId = alert.Id, LastNotifiedAt = now, LastSummary = summary, LastFailureAt = failedAt,
+                });
+                return;
+            }
+
+            var failures = incident.Failures + 1;
+            var update = route.Slack.CanThread
+                ? NewDelivery(route, job, DeliveryKind.ThreadUpdate, SlackMessageRenderer.StillFailing(job, failures, summary), summary, messageId, incident.RootDeliveryId, silenced, now)
+                : now - incident.LastNotifiedAt >= route.RepeatInterval
+                    ? NewDelivery(route, job, DeliveryKind.Reminder, SlackMessageRenderer.StillFailing(job, failures, summary), summary, messageId, null, silenced, now)
+                    : null;
+            if (update is not null)
+                session.Store(update);
+            session.Store(incident with
+            {
+                Failures = failures,
+                LastNotifiedAt = update is null ? incident.LastNotifiedAt : now,
+                LastSummary = summary,
+                LastFailureAt = failedAt > incident.LastFailureAt ? failedAt : incident.LastFailureAt,
+            });
+        });
+
+    public Task RecordSuccessAsync(Guid messageId, RunSucceeded run, CancellationToken ct) =>
+        RecordAsync(messageId, run.Job, run.Cluster, ct, (session, route, incident, silenced, now) =>
+        {
+            if (incident is not { Open: true } || (run.StoppedAt ?? now) <= incident.LastFailureAt)
+                return;
+            var content = SlackMessageRenderer.Recovery(run.Job, incident.Failures, run);
+            session.Store(NewDelivery(route, run.Job, DeliveryKind.Recovery, content, content.Text, messageId,
+                route.Slack.CanThread ? incident.RootDeliveryId : null, silenced, now));
+            session.Store(incident with { Open = false, ClosedAt = now });
+        }, onlyWithOpenIncidents: true);
+
+    private async Task RecordAsync(Guid messageId, string job, string cluster, CancellationToken ct,
+        Action<IDocumentSession, RouteConfig, Incident?, bool, DateTimeOffset> decide, bool onlyWithOpenIncidents = false)
+    {
+        var routes = router.RoutesFor(job, cluster);
+        if (routes.Count == 0)
+            return;
+        var now = clock.GetUtcNow();
+        await using var session = store.LightweightSession();
+        var incidents = (await session.LoadManyAsync<Incident>(ct, routes.Select(r => Incident.IdFor(r.Name, job)))).ToDictionary(i => i.Route);
+        // A success is the common case: it costs one read, and no write unless it ends an incident.
+        if (onlyWithOpenIncidents && !incidents.Values.Any(i => i.Open))
+            return;
+        var silences = await ActiveSilencesAsync(session, now, ct);
+
+        session.Insert(new HandledMessage(messageId.ToString()));
+        foreach (var route in routes)
+            decide(session, route, incidents.GetValueOrDefault(route.Name), silences.Any(s => s.Covers(job, route.Name, now)), now);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (DocumentAlreadyExistsException)
+        {
+            return; // delivered before: its effects are already stored
+        }
+        signal.Notify();
+    }
+
+    private async Task<List<Silence>> ActiveSilencesAsync(IQuerySession session, DateTimeOffset now, CancellationToken ct)
+    {
+        var stored = await session.Query<Silence>().Where(s => s.Until > now).ToListAsync(ct);
+        return [.. stored, .. config.Current.Silences.Select(s => new Silence(Guid.Empty, s.Job, s.Route, s.Until, s.Reason, now))];
+    }
+
+    private static Delivery NewDelivery(RouteConfig route, string job, DeliveryKind kind, SlackContent content, string summary,
+        Guid messageId, Guid? threadRoot, bool silenced, DateTimeOffset now) => new()
+    {
+        Id = Guid.CreateVersion7(now),
+        Route = route.Name,
+        Job = job,
+        Kind = kind,
+        Sequence = NextSequence(now),
+        CreatedAt = now,
+        Text = content.Text,
+        Blocks = content.Blocks,
+        Summary = summary,
+        SourceMessageId = messageId,
+        ThreadRootId = threadRoot,
+        Status = silenced ? DeliveryStatus.Silenced : DeliveryStatus.Pending,
+        NextAttemptAt = now,
+    };
+
+    /// <summary>Increasing across calls and restarts: deliveries to one route are sent in this order.</summary>
+    private static long NextSequence(DateTimeOffset now)
+    {
+        while (true)
+        {
+            var last = Interlocked.Read(ref lastSequence);
+            var next = Math.Max(last + 1, now.UtcTicks);
+            if (Interlocked.CompareExchange(ref lastSequence, next, last) == last)
+                return next;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using MassTransit;
+using Platform.Contracts.History;
+using Platform.Notifier.Features.RenderSlackMessages;
+
+namespace Platform.Notifier.Features.TrackIncidents;
+
+public sealed class RunFailedConsumer(AlertRecorder recorder) : IConsumer<RunFailed>
+{
+    public Task Consume(ConsumeContext<RunFailed> context)
+    {
+        var run = context.Message;
+        return recorder.RecordFailureAsync(MessageIdOf(context), run.Job, run.Cluster, run.StoppedAt ?? DateTimeOffset.UtcNow,
+            SlackMessageRenderer.Describe(run.Kind, run.Reason),
+            route => SlackMessageRenderer.Failure(run, route), context.CancellationToken);
+    }
+
+    internal static Guid MessageIdOf(ConsumeContext context) =>
+        context.MessageId ?? throw new InvalidOperationException("A run outcome without a MessageId cannot be deduplicated.");
+}
+
+public sealed class LaunchFailedConsumer(AlertRecorder recorder) : IConsumer<LaunchFailed>
+{
+    public Task Consume(ConsumeContext<LaunchFailed> context)
+    {
+        var launch = context.Message;
+        return recorder.RecordFailureAsync(RunFailedConsumer.MessageIdOf(context), launch.Job, launch.Cluster, launch.Time, $"never launched: {launch.Reason}",
+            route => SlackMessageRenderer.LaunchFailure(launch, route), context.CancellationToken);
+    }
+}
+
+public sealed class RunSucceededConsumer(AlertRecorder recorder) : IConsumer<RunSucceeded>
+{
+    public Task Consume(ConsumeContext<RunSucceeded> context) =>
+        recorder.RecordSuccessAsync(RunFailedConsumer.MessageIdOf(context), context.Message, context.CancellationToken);
+}

@@ -1,0 +1,28 @@
+using System.ComponentModel.DataAnnotations;
+using Platform.ServiceDefaults;
+
+namespace Platform.Notifier;
+
+public sealed class NotifierOptions : IPlatformOptions
+{
+    public static string SectionName => "Notifier";
+
+    /// <summary>Set from <c>ConnectionStrings:Postgres</c>: pending deliveries are stored before they are sent.</summary>
+    [Required(ErrorMessage = "ConnectionStrings:Postgres is required (set ConnectionStrings__Postgres).")]
+    public string? ConnectionString { get; set; }
+
+    [RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "Notifier:Schema must be a lower-case PostgreSQL identifier.")]
+    public string Schema { get; set; } = "notifier";
+
+    /// <summary>Slack's Web API (chat.postMessage); a stand-in in tests.</summary>
+    [Required]
+    public Uri SlackApiUrl { get; set; } = new("https://slack.com/");
+
+    /// <summary>The key that the admin endpoints (<c>POST /silences</c>) require in <c>X-Api-Key</c>.</summary>
+    public string? AdminApiKey { get; set; }
+
+    /// <summary>At most one message per this interval to one destination (Slack's own limit is about one per second).</summary>
+    public TimeSpan MinimumInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}

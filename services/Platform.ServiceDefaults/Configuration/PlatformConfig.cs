@@ -1,0 +1,44 @@
+namespace Platform.ServiceDefaults.Configuration;
+
+/// <summary>The platform's YAML file (<c>Platform:ConfigFile</c>): routes, silences, and (later) monitors.</summary>
+public sealed record PlatformConfig(IReadOnlyList<RouteConfig> Routes, string? DefaultRoute, IReadOnlyList<SilenceConfig> Silences, StormConfig Storm)
+{
+    public static PlatformConfig Empty { get; } = new([], null, [], new StormConfig(5, TimeSpan.FromMinutes(2)));
+}
+
+/// <summary>A destination for alerts and the jobs it wants. Secrets arrive through <c>${ENV}</c> references.</summary>
+public sealed record RouteConfig(
+    string Name,
+    IReadOnlyList<string> Jobs,
+    IReadOnlyList<string> Clusters,
+    SlackConfig Slack,
+    string? Mention,
+    TimeSpan RepeatInterval,
+    LogLinkConfig? Logs)
+{
+    /// <summary>A route without <c>match</c> takes every job; <c>jobs</c> and <c>clusters</c> are globs (<c>*</c>, <c>?</c>).</summary>
+    public bool Matches(string job, string cluster) =>
+        (Jobs.Count == 0 || Jobs.Any(g => Glob.IsMatch(g, job))) && (Clusters.Count == 0 || Clusters.Any(g => Glob.IsMatch(g, cluster)));
+}
+
+/// <summary>An incoming webhook, a bot token with a channel (threads need it), or the console (no Slack at all).</summary>
+public sealed record SlackConfig(string? WebhookUrl, string? BotToken, string? Channel, bool Console)
+{
+    public bool CanThread => BotToken is not null;
+
+    public override string ToString() => Console ? "console" : WebhookUrl is not null ? "webhook" : $"bot → {Channel}";
+}
+
+/// <summary>Where a task's logs are: placeholders {job}, {container}, {taskId}, {family}.</summary>
+public sealed record LogLinkConfig(string Group, string Stream);
+
+public sealed record SilenceConfig(string? Job, string? Route, DateTimeOffset Until, string? Reason);
+
+/// <summary>More than <see cref="Threshold"/> alerts to one destination within <see cref="Window"/> become one message.</summary>
+public sealed record StormConfig(int Threshold, TimeSpan Window);
+
+public static class Glob
+{
+    public static bool IsMatch(string pattern, string value) =>
+        System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(pattern, value, ignoreCase: false);
+}

@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Platform.ServiceDefaults.Configuration;
+
+/// <summary>A config file that cannot be used; each error names the file, the line and the key.</summary>
+public sealed class PlatformConfigException(IReadOnlyList<string> errors)
+    : Exception("The platform config file is invalid:" + Environment.NewLine + string.Join(Environment.NewLine, errors.Select(e => "  " + e)))
+{
+    public IReadOnlyList<string> Errors { get; } = errors;
+}
+
+/// <summary>
+/// Reads the platform's YAML file. Values may be <c>${ENV_VAR}</c> references, which is how secrets (webhook URLs,
+/// tokens) get in without being written in the file; an unset variable is an error that names it, never its value.
+/// </summary>
+public sealed partial class PlatformConfigParser(string fileName, Func<string, string?> environment)
+{
+    private static readonly HashSet<string> TopLevelKeys = ["routes", "defaultRoute", "silences", "storm", "monitors"];
+    private readonly List<string> errors = [];
+
+    public static PlatformConfig Parse(string yaml, string fileName, Func<string, string?>? environment = null) =>
+        new PlatformConfigParser(fileName, environment ?? Environment.GetEnvironmentVariable).Parse(yaml);
+
+    private PlatformConfig Parse(string yaml)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new PlatformConfigException([$"{fileName}:{e.Start.Line}: {e.Message}"]);
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
+            return PlatformConfig.Empty;
+        if (stream.Documents[0].RootNode is not YamlMappingNode root)
+            throw new PlatformConfigException([$"{fileName}:1: the file must be a mapping with keys such as routes and defaultRoute"]);
+
+        foreach (var key in root.Children.Keys.OfType<YamlScalarNode>().Where(k => !TopLevelKeys.Contains(k.Value!)))
+            Error(key, key.Value!, $"unknown key (expected one of {string.Join(", ", TopLevelKeys)})");
+
+        var routes = Sequence(root, "routes", "routes").Select((node, i) => Route(node, $"routes[{i}]")).OfType<RouteConfig>().ToList();
+        foreach (var duplicate in routes.GroupBy(r => r.Name).Where(g => g.Count() > 1))
+            Error(root, "routes", $"route name '{duplicate.Key}' is used {duplicate.Count()} times");
+
+        var defaultRoute = String(root, "defaultRoute", "defaultRoute");
+        if (defaultRoute is not null && routes.All(r => r.Name != defaultRoute))
+            Error(Child(root, "defaultRoute")!, "defaultRoute", $"no route is named '{defaultRoute}'");
+
+        var silences = Sequence(root, "silences", "silences").Select((node, i) => Silence(node, $"silences[{i}]", routes)).OfType<SilenceConfig>().ToList();
+        var storm = Child(root, "storm") is YamlMappingNode stormNode
+            ? new StormConfig(Int(stormNode, "threshold", "storm.threshold") ?? 5, Duration(stormNode, "window", "storm.window") ?? TimeSpan.FromMinutes(2))
+            : PlatformConfig.Empty.Storm;
+
+        if (errors.Count > 0)
+            throw new PlatformConfigException(errors);
+        return new PlatformConfig(routes, defaultRoute, silences, storm);
+    }
+
+    private RouteConfig? Route(YamlNode node, string path)
+    {
+        if (node is not YamlMappingNode route)
+        {
+            Error(node, path, "must be a mapping with name and slack");
+            return null;
+        }
+        var name = String(route, "name", path + ".name", required: true);
+        var match = Child(route, "match") as YamlMappingNode;
+        var jobs = match is null ? [] : Strings(match, "jobs", path + ".match.jobs");
+        var clusters = match is null ? [] : Strings(match, "clusters", path + ".match.clusters");
+        var slack = Slack(Child(route, "slack"), path + ".slack", route);
+        var logs = Child(route, "logs") is YamlMappingNode logsNode
+            ? new LogLinkConfig(String(logsNode, "group", path + ".logs.group", required: true) ?? "", String(logsNode, "stream", path + ".logs.stream", required: true) ?? "")
+            : null;
+        var repeat = Duration(route, "repeatInterval", path + ".repeatInterval") ?? TimeSpan.FromHours(4);
+        return name is null || slack is null ? null : new RouteConfig(name, jobs, clusters, slack, String(route, "mention", path + ".mention"), repeat, logs);
+    }
+
+    private SlackConfig? Slack(YamlNode? node, string path, YamlNode parent)
+    {
+        if (node is not YamlMappingNode slack)
+        {
+            Error(node ?? parent, path, "required: { webhookUrl: ${ENV} }, { botToken: ${ENV}, channel: \"#alerts\" } or { console: true }");
+            return null;
+        }
+        var webhook = String(slack, "webhookUrl", path + ".webhookUrl");
+        var token = String(slack, "botToken", path + ".botToken");
+        var channel = String(slack, "channel", path + ".channel");
+        var console = String(slack, "console", path + ".console") is "true";
+        var kinds = (webhook is null ? 0 : 1) + (token is null ? 0 : 1) + (console ? 1 : 0);
+        if (kinds != 1)
+            Error(slack, path, "set exactly one of webhookUrl, botToken (with channel) or console: true");
+        if (webhook is not null && !Uri.TryCreate(webhook, UriKind.Absolute, out var uri))
+            Error(Child(slack, "webhookUrl")!, path + ".webhookUrl", "is not an absolute URL");
+        if (token is not null && channel is null)
+            Error(slack, path + ".channel", "required with botToken");
+        return new SlackConfig(webhook, token, channel, console);
+    }
+
+    private SilenceConfig? Silence(YamlNode node, string path, List<RouteConfig> routes)
+    {
+        if (node is not YamlMappingNode silence)
+        {
+            Error(node, path, "must be a mapping with job or route, and until");
+            return null;
+        }
+        var job = String(silence, "job", path + ".job");
+        var route = String(silence, "route", path + ".route");
+        if (job is null && route is null)
+            Error(silence, path, "set job or route");
+        if (route is not null && routes.All(r => r.Name != route))
+            Error(Child(silence, "route")!, path + ".route", $"no route is named '{route}'");
+        var untilText = String(silence, "until", path + ".until", required: true);
+        if (untilText is null)
+            return null;
+        if (!DateTimeOffset.TryParse(untilText, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var until))
+        {
+            Error(Child(silence, "until")!, path + ".until", $"'{untilText}' is not an ISO 8601 time");
+            return null;
+        }
+        return new SilenceConfig(job, route, until, String(silence, "reason", path + ".reason"));
+    }
+
+    private IReadOnlyList<YamlNode> Sequence(YamlMappingNode parent, string key, string path)
+    {
+        var node = Child(parent, key);
+        if (node is null)
+            return [];
+        if (node is YamlSequenceNode sequence)
+            return sequence.Children.ToList();
+        Error(node, path, "must be a list");
+        return [];
+    }
+
+    private IReadOnlyList<string> Strings(YamlMappingNode parent, string key, string path) =>
+        Sequence(parent, key, path).Select((n, i) => n is YamlScalarNode s ? Substitute(s, $"{path}[{i}]") : null).OfType<string>().ToList();
+
+    private string? String(YamlMappingNode parent, string key, string path, bool required = false)
+    {
+        var node = Child(parent, key);
+        if (node is null || node is YamlScalarNode { Value: null or "" })
+        {
+            if (required)
+                Error(node ?? parent, path, "required");
+            return null;
+        }
+        if (node is YamlScalarNode scalar)
+            return Substitute(scalar, path);
+        Error(node, path, "must be a single value");
+        return null;
+    }
+
+    private int? Int(YamlMappingNode parent, string key, string path)
+    {
+        var text = String(parent, key, path);
+        if (text is null)
+            return null;
+        if (int.TryParse(text, CultureInfo.InvariantCulture, out var value) && value > 0)
+            return value;
+        Error(Child(parent, key)!, path, $"'{text}' is not a positive whole number");
+        return null;
+    }
+
+    private TimeSpan? Duration(YamlMappingNode parent, string key, string path)
+    {
+        var text = String(parent, key, path);
+        if (text is null)
+            return null;
+        if (DurationText.TryParse(text, out var value))
+            return value;
+        Error(Child(parent, key)!, path, $"'{text}' is not a duration such as 90s, 15m, 4h or 1d");
+        return null;
+    }
+
+    private string? Substitute(YamlScalarNode scalar, string path)
+    {
+        var missing = new List<string>();
+        var value = EnvReference().Replace(scalar.Value ?? "", m =>
+        {
+            var found = environment(m.Groups[1].Value);
+            if (found is null)
+                missing.Add(m.Groups[1].Value);
+            return found ?? "";
+        });
+        foreach (var name in missing)
+            Error(scalar, path, $"environment variable {name} is not set");
+        return missing.Count > 0 ? null : value;
+    }
+
+    private static YamlNode? Child(YamlMappingNode parent, string key) =>
+        parent.Children.TryGetValue(new YamlScalarNode(key), out var node) ? node : null;
+
+    private void Error(YamlNode node, string path, string message) => errors.Add($"{fileName}:{node.Start.Line}: {path}: {message}");
+
+    [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")]
+    private static partial Regex EnvReference();
+}
+
+public static class DurationText
+{
+    public static bool TryParse(string text, out TimeSpan value)
+    {
+        value = default;
+        var match = Regex.Match(text.Trim(), @"^(\d+)(ms|s|m|h|d)$");
+        if (!match.Success)
+            return false;
+        var n = long.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture);
+        value = match.Groups[2].Value switch
+        {
+            "ms" => TimeSpan.FromMilliseconds(n),
+            "s" => TimeSpan.FromSeconds(n),
+            "m" => TimeSpan.FromMinutes(n),
+            "h" => TimeSpan.FromHours(n),
+            _ => TimeSpan.FromDays(n),
+        };
+        return true;
+    }
+
+    public static string Format(TimeSpan value) =>
+        value.TotalDays >= 1 && value.TotalDays % 1 == 0 ? $"{value.TotalDays}d"
+        : value.TotalHours >= 1 && value.TotalHours % 1 == 0 ? $"{value.TotalHours}h"
+        : value.TotalMinutes >= 1 && value.TotalMinutes % 1 == 0 ? $"{value.TotalMinutes}m"
+        : $"{value.TotalSeconds}s";
+}

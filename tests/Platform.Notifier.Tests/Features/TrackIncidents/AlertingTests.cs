@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Platform.Contracts.History;
+using Platform.Testing;
+using Xunit;
+
+namespace Platform.Notifier.Tests.Features.TrackIncidents;
+
+[Collection(NotifierCollection.Name)]
+public class AlertingTests(PostgresFixture postgres) : NotifierTestBase(postgres)
+{
+    [Fact]
+    public async Task A_failure_is_posted_once_to_each_matching_route_with_what_lets_people_act()
+    {
+        var failed = NotifierApp.Failed("etl-orders", Day.AddHours(2), exitCode: 3);
+        var id = Guid.NewGuid();
+        await App.PublishAsync(failed, id);
+        await App.PublishAsync(failed, id);
+        await App.PublishAsync(NotifierApp.Failed("image-resize", Day.AddHours(2)));
+
+        var posts = await WaitForPostsAsync(2);
+        await SettleAsync();
+
+        Assert.Equal(2, Slack.Posts.Count);
+        var etl = Assert.Single(posts, p => p.Path.Contains("B000DATA"));
+        Assert.Contains("etl-orders", etl.Text);
+        Assert.Contains("app exited with code 3", etl.Text);
+        var blocks = etl.BlockText;
+        Assert.Contains("<!subteam^S012ABC>", blocks);
+        Assert.Contains("exit 3", blocks);
+        Assert.Contains("`batch`", blocks);
+        Assert.Contains($"https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/batch/tasks/{failed.TaskArn.Split('/')[^1]}/configuration?region=eu-west-1", blocks);
+        Assert.Contains("log-group/$252Fecs$252Fetl-orders/log-events/app$252Fapp$252F", blocks);
+        Assert.Contains("2026-11-20 01:51:00 UTC", blocks);
+        Assert.Contains("9m 0s", blocks);
+        var other = Assert.Single(posts, p => p.Path.Contains("B000DEFAULT"));
+        Assert.Contains("image-resize", other.Text);
+    }
+
+    [Fact]
+    public async Task A_job_that_keeps_failing_alerts_once_and_recovers_with_one_message()
+    {
+        await App.PublishAsync(NotifierApp.Failed("etl-orders", Day.AddHours(1)));
+        await WaitForPostsAsync(1);
+        await App.PublishAsync(NotifierApp.Failed("etl-orders", Day.AddHours(2)));
+        await App.PublishAsync(NotifierApp.Failed("etl-orders", Day.AddHours(3)));
+        // A success that ended before the latest failure (delivered late) does not end the incident.
+        await App.PublishAsync(NotifierApp.Succeeded("etl-orders", Day.AddHours(2).AddMinutes(30)));
+        await SettleAsync();
+        Assert.Single(Slack.Posts);
+
+        await App.PublishAsync(NotifierApp.Succeeded("etl-orders", Day.AddHours(4)));
+        var posts = await WaitForPostsAsync(2);
+        await SettleAsync();
+
+        Assert.Equal(2, Slack.Posts.Count);
+        Assert.Equal("✅ etl-orders recovered after 3 failures", posts[1].Text);
+        await App.PublishAsync(NotifierApp.Succeeded("etl-orders", Day.AddHours(5)));
+        await SettleAsync();
+        Assert.Equal(2, Slack.Posts.Count);
+    }
+
+    [Fact]
+    public async Task On_a_bot_route_further_failures_and_the_recovery_go_into_the_first_alerts_thread()
+    {
+        await App.PublishAsync(NotifierApp.Failed("billing-export", Day.AddHours(1)));
+        var root = (await WaitForPostsAsync(1))[0];
+        await App.PublishAsync(NotifierApp.Failed("billing-export", Day.AddHours(2)));
+        await App.PublishAsync(new LaunchFailed("launch:1", "billing-export", "batch", "billing-export:4", "eu-west-1", "123456789012", "RunTask",
+            "events-rule/billing", "family:billing-export", "AGENT", [new Platform.Contracts.Ingest.LaunchFailure(null, "AGENT", null)],
+            Day.AddHours(3), JsonDocumentOf("{}")));
+        await App.PublishAsync(NotifierApp.Succeeded("billing-export", Day.AddHours(4)));
+
+        var posts = await WaitForPostsAsync(4);
+        Assert.Equal("Bearer xoxb-test-token-", posts[0].Authorization![..23]);
+        Assert.Equal("#ops", root.Body["channel"]!.GetValue<string>());
+        Assert.Null(root.ThreadTs);
+        Assert.All(posts.Skip(1), p => Assert.Equal("1700000000.000001", p.ThreadTs));
+        Assert.Contains("still failing (2×)", posts[1].Text);
+        Assert.Contains("still failing (3×): never launched: AGENT", posts[2].Text);
+        Assert.Equal("✅ billing-export recovered after 3 failures", posts[3].Text);
+        Assert.True(posts[3].Body["reply_broadcast"]!.GetValue<bool>());
+    }
+
+    [Fact]
+    public async Task A_silenced_job_is_not_posted_and_the_delivery_log_says_so_without_secrets()
+    {
+        var client = App.CreateClient();
+        var silence = new { job = "etl-orders", until = DateTimeOffset.UtcNow.AddHours(1), reason = "maintenance" };
+        Assert.Equal(HttpStatusCode.Unauthorized, (await client.PostAsJsonAsync("/silences", silence)).StatusCode);
+        client.DefaultRequestHeaders.Add("X-Api-Key", NotifierApp.AdminKey);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync("/silences", silence)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.PostAsJsonAsync("/silences", new { until = DateTimeOffset.UtcNow.AddHours(1) })).StatusCode);
+
+        await App.PublishAsync(NotifierApp.Failed("etl-orders", Day.AddHours(1)));
+        await App.PublishAsync(NotifierApp.Failed("nightly-report", Day.AddHours(1)));
+        await WaitForPostsAsync(1);
+        await SettleAsync();
+
+        Assert.Contains("nightly-report", Assert.Single(Slack.Posts).Text);
+        var log = await client.GetStringAsync("/deliveries?job=etl-orders");
+        var entry = Assert.Single(JsonNode.Parse(log)!.AsArray())!;
+        Assert.Equal("silenced", entry["status"]!.GetValue<string>());
+        Assert.Equal("data-team", entry["route"]!.GetValue<string>());
+        var all = await client.GetStringAsync("/deliveries");
+        Assert.DoesNotContain("secret-", all);
+        Assert.DoesNotContain("xoxb", all);
+        Assert.DoesNotContain(Slack.BaseUrl, all);
+    }
+
+    private static System.Text.Json.JsonElement JsonDocumentOf(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.Clone();
+}
