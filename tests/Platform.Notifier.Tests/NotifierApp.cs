@@ -22,6 +22,7 @@ public sealed class NotifierApp(PostgresFixture postgres, string configFile, str
         builder.UseSetting("Notifier:SlackApiUrl", slack.BaseUrl);
         builder.UseSetting("Notifier:AdminApiKey", AdminKey);
         builder.UseSetting("Notifier:MinimumInterval", "00:00:00.200");
+        builder.UseSetting("Notifier:RequestTimeout", "00:00:02");
         builder.UseSetting("Platform:ConfigFile", configFile);
         builder.ConfigureTestServices(services => services.AddMassTransitTestHarness());
     }

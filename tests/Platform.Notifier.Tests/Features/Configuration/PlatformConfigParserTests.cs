@@ -1,0 +1,77 @@
+using Platform.ServiceDefaults.Configuration;
+using Xunit;
+
+namespace Platform.Notifier.Tests.Features.Configuration;
+
+public class PlatformConfigParserTests
+{
+    private static readonly Dictionary<string, string> Environment = new() { ["HOOK"] = "https://hooks.slack.com/services/T0/B0/abc", ["TOKEN"] = "xoxb-1" };
+
+    [Fact]
+    public void Routes_silences_and_storm_settings_are_read_with_secrets_from_the_environment()
+    {
+        var config = PlatformConfigParser.Parse("""
+            routes:
+              - name: data-team
+                match: { jobs: ["etl-*", "nightly-report"], clusters: [batch] }
+                slack: { webhookUrl: "${HOOK}" }
+                mention: "<!subteam^S012ABC>"
+                repeatInterval: 2h
+              - name: ops
+                slack: { botToken: "${TOKEN}", channel: "#ops" }
+            defaultRoute: ops
+            silences:
+              - { job: cleanup, until: "2030-01-01T00:00:00Z", reason: migration }
+            storm: { threshold: 7, window: 90s }
+            monitors: []
+            """, "platform.yaml", Environment.GetValueOrDefault);
+
+        Assert.Equal(["data-team", "ops"], config.Routes.Select(r => r.Name));
+        var data = config.Routes[0];
+        Assert.Equal("https://hooks.slack.com/services/T0/B0/abc", data.Slack.WebhookUrl);
+        Assert.Equal(TimeSpan.FromHours(2), data.RepeatInterval);
+        Assert.True(data.Matches("etl-orders", "batch"));
+        Assert.True(data.Matches("nightly-report", "batch"));
+        Assert.False(data.Matches("etl-orders", "web"));
+        Assert.False(data.Matches("cleanup", "batch"));
+        Assert.True(config.Routes[1].Slack.CanThread);
+        Assert.Equal("ops", config.DefaultRoute);
+        Assert.Equal("cleanup", Assert.Single(config.Silences).Job);
+        Assert.Equal(new StormConfig(7, TimeSpan.FromSeconds(90)), config.Storm);
+    }
+
+    [Fact]
+    public void Every_error_names_the_file_the_line_and_the_key_and_never_a_secret()
+    {
+        var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("""
+            routes:
+              - name: data-team
+                slack: { webhookUrl: "${MISSING_HOOK}" }
+              - name: ops
+                slack: { botToken: "${TOKEN}" }
+              - slack: { console: true }
+                repeatInterval: soon
+            defaultRoute: nobody
+            silences:
+              - { until: tomorrow }
+            rutes: []
+            """, "/etc/platform.yaml", Environment.GetValueOrDefault));
+
+        Assert.Contains("/etc/platform.yaml:3: routes[0].slack.webhookUrl: environment variable MISSING_HOOK is not set", error.Errors);
+        Assert.Contains("/etc/platform.yaml:5: routes[1].slack.channel: required with botToken", error.Errors);
+        Assert.Contains("/etc/platform.yaml:6: routes[2].name: required", error.Errors);
+        Assert.Contains("/etc/platform.yaml:7: routes[2].repeatInterval: 'soon' is not a duration such as 90s, 15m, 4h or 1d", error.Errors);
+        Assert.Contains("/etc/platform.yaml:8: defaultRoute: no route is named 'nobody'", error.Errors);
+        Assert.Contains(error.Errors, e => e.StartsWith("/etc/platform.yaml:10: silences[0]: set job or route", StringComparison.Ordinal));
+        Assert.Contains("/etc/platform.yaml:10: silences[0].until: 'tomorrow' is not an ISO 8601 time", error.Errors);
+        Assert.Contains(error.Errors, e => e.StartsWith("/etc/platform.yaml:11: rutes: unknown key", StringComparison.Ordinal));
+        Assert.DoesNotContain("xoxb-1", error.Message);
+    }
+
+    [Fact]
+    public void Broken_yaml_is_reported_with_its_line()
+    {
+        var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("routes:\n  - name: [unclosed\n", "p.yaml", Environment.GetValueOrDefault));
+        Assert.StartsWith("p.yaml:", Assert.Single(error.Errors));
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net;
+using Platform.Testing;
+using Xunit;
+
+namespace Platform.Notifier.Tests.Features.DeliverToSlack;
+
+[Collection(NotifierCollection.Name)]
+public class DeliveryTests(PostgresFixture postgres) : NotifierTestBase(postgres)
+{
+    private static readonly string[] Jobs = ["etl-a", "etl-b", "etl-c", "etl-d", "etl-e"];
+
+    [Fact]
+    public async Task While_Slack_answers_429_every_alert_waits_and_then_arrives_exactly_once_in_order_and_paced()
+    {
+        var until = DateTimeOffset.UtcNow.AddSeconds(3);
+        Slack.Refuse = context => DateTimeOffset.UtcNow < until ? FakeSlack.Status(HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(1))(context) : Task.FromResult(false);
+        foreach (var job in Jobs)
+            await App.PublishAsync(NotifierApp.Failed(job, Day.AddHours(1)));
+
+        var posts = await WaitForPostsAsync(Jobs.Length, TimeSpan.FromSeconds(30));
+        await SettleAsync();
+
+        Assert.Equal(Jobs.Length, Slack.Posts.Count);
+        Assert.Equal(Jobs, posts.Select(p => p.Text.Split(' ')[1]));
+        Assert.True(Slack.Requests > Jobs.Length, "Slack must have refused some requests");
+        Assert.All(posts.Zip(posts.Skip(1)), pair => Assert.True(pair.Second.At - pair.First.At >= TimeSpan.FromMilliseconds(180),
+            $"posts to one route must be paced: {pair.First.At:O} → {pair.Second.At:O}"));
+    }
+
+    [Fact]
+    public async Task Alerts_pending_while_Slack_is_down_survive_a_restart_and_are_sent_once()
+    {
+        Slack.Refuse = FakeSlack.Status(HttpStatusCode.InternalServerError);
+        foreach (var job in Jobs.Take(3))
+            await App.PublishAsync(NotifierApp.Failed(job, Day.AddHours(1)));
+        await Eventually.Get(() => Task.FromResult(Slack.Requests), r => r >= 1, what: "a refused attempt");
+        await Eventually.Get(async () => (await App.CreateClient().GetStringAsync("/deliveries?status=pending")).Split("\"id\"").Length - 1,
+            n => n == 3, what: "three pending deliveries");
+
+        await RestartAsync();
+        Slack.Refuse = null;
+
+        var posts = await WaitForPostsAsync(3, TimeSpan.FromSeconds(30));
+        await SettleAsync();
+        Assert.Equal(Jobs.Take(3), Slack.Posts.Select(p => p.Text.Split(' ')[1]));
+        Assert.Equal(3, posts.Count);
+    }
+
+    [Fact]
+    public async Task A_job_that_hangs_Slack_is_retried_after_the_timeout_without_losing_its_place()
+    {
+        var hung = 0;
+        Slack.Refuse = async context =>
+        {
+            if (Interlocked.Increment(ref hung) > 1)
+                return false;
+            await Task.Delay(TimeSpan.FromSeconds(15), context.RequestAborted).ContinueWith(_ => { });
+            return true;
+        };
+        await App.PublishAsync(NotifierApp.Failed("etl-a", Day.AddHours(1)));
+        await App.PublishAsync(NotifierApp.Failed("etl-b", Day.AddHours(1)));
+
+        var posts = await WaitForPostsAsync(2, TimeSpan.FromSeconds(40));
+        Assert.Equal(["etl-a", "etl-b"], posts.Select(p => p.Text.Split(' ')[1]));
+    }
+}
+
+[Collection(NotifierCollection.Name)]
+public class StormTests(PostgresFixture postgres) : NotifierTestBase(postgres)
+{
+    protected override int StormThreshold => 3;
+
+    [Fact]
+    public async Task Many_alerts_to_one_route_at_once_become_one_grouped_message_that_lists_the_jobs()
+    {
+        var jobs = Enumerable.Range(1, 8).Select(i => $"etl-{i}").ToList();
+        Slack.Refuse = null;
+        await Task.WhenAll(jobs.Select(job => App.PublishAsync(NotifierApp.Failed(job, Day.AddHours(1)))));
+
+        await SettleAsync();
+        var posts = Slack.Posts;
+
+        Assert.InRange(posts.Count, 1, 3);
+        var grouped = posts.Single(p => p.Text.Contains("jobs failed"));
+        var mentioned = jobs.Where(j => posts.Count(p => p.Text.Contains(j + ",") || p.Text.EndsWith(j) || p.Text.Contains(j + " ")) == 1).ToList();
+        Assert.Equal(jobs, mentioned);
+        Assert.Contains("failures at once", grouped.BlockText);
+    }
+}
