@@ -10,14 +10,15 @@ public class DeliveryTests(PostgresFixture postgres) : NotifierTestBase(postgres
     private static readonly string[] Jobs = ["etl-a", "etl-b", "etl-c", "etl-d", "etl-e"];
 
     [Fact]
-    public async Task While_Slack_answers_429_every_alert_waits_and_then_arrives_exactly_once_in_order_and_paced()
+    public async Task While_Slack_answers_429_for_30_seconds_every_alert_waits_and_then_arrives_exactly_once_in_order_and_paced()
     {
-        var until = DateTimeOffset.UtcNow.AddSeconds(3);
-        Slack.Refuse = context => DateTimeOffset.UtcNow < until ? FakeSlack.Status(HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(1))(context) : Task.FromResult(false);
+        var until = DateTimeOffset.UtcNow.AddSeconds(30);
+        Slack.Refuse = context => DateTimeOffset.UtcNow < until ? FakeSlack.Status(HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(5))(context) : Task.FromResult(false);
         foreach (var job in Jobs)
             await App.PublishAsync(NotifierApp.Failed(job, Day.AddHours(1)));
 
-        var posts = await WaitForPostsAsync(Jobs.Length, TimeSpan.FromSeconds(30));
+        var posts = await WaitForPostsAsync(Jobs.Length, TimeSpan.FromSeconds(60));
+        Assert.True(posts[0].At >= until, "nothing may get through while Slack answers 429");
         await SettleAsync();
 
         Assert.Equal(Jobs.Length, Slack.Posts.Count);
