@@ -17,7 +17,7 @@ namespace Platform.Notifier;
 public static class NotifierModule
 {
     /// <summary>One endpoint for every run outcome, one message at a time, one instance at a time: an incident's updates must not interleave.</summary>
-    public const string RunOutcomesEndpoint = "notifier-run-outcomes";
+    public const string RunOutcomesEndpoint = PlatformTopology.NotifierRunOutcomes;
 
     public static IHostApplicationBuilder AddNotifier(this IHostApplicationBuilder builder)
     {

@@ -24,6 +24,8 @@ public static class BusExtensions
             .Configure<IConfiguration>((o, config) => o.RabbitMqUri ??= config.GetConnectionString("RabbitMq"));
 
         var registrations = Registrations(builder);
+        if (builder.Configuration.GetValue<BusTransport>("Bus:Transport", BusTransport.RabbitMq) == BusTransport.RabbitMq)
+            builder.Services.AddHostedService<RabbitMqTopology>();
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();

@@ -1,13 +1,31 @@
+using Platform.Contracts.History;
+
 namespace Platform.ServiceDefaults;
 
-/// <summary>The queues that commands are sent to, in one place: senders and the consuming endpoints use the same names.</summary>
+/// <summary>Queue names and who subscribes to what, in one place: senders, publishers and consuming endpoints use the same names.</summary>
 public static class PlatformTopology
 {
     public const string HistoryEcsEvents = "history-ecs-events";
+    public const string NotifierRunOutcomes = "notifier-run-outcomes";
 
     /// <summary>
     /// The consumer's queue arguments are part of the address: whoever declares the queue first (a sender, in a fresh
     /// deployment) declares it as history's endpoint does, or RabbitMQ refuses the other's declaration.
     /// </summary>
     public static Uri HistoryEcsEventsAddress { get; } = new("queue:" + HistoryEcsEvents + "?singleactiveconsumer=true");
+
+    /// <summary>
+    /// Published events and the queues that subscribe to them. RabbitMQ drops a message published to an exchange that
+    /// no queue is bound to yet, so every service declares these bindings at start (<see cref="RabbitMqTopology"/>):
+    /// an outcome published before the notifier first ran waits in the notifier's queue.
+    /// </summary>
+    public static IReadOnlyList<(Type Message, string Queue)> Subscriptions { get; } =
+    [
+        (typeof(RunFailed), NotifierRunOutcomes),
+        (typeof(LaunchFailed), NotifierRunOutcomes),
+        (typeof(RunSucceeded), NotifierRunOutcomes),
+    ];
+
+    /// <summary>Queues consumed by one instance at a time (RabbitMQ's single active consumer).</summary>
+    public static IReadOnlySet<string> SingleActiveConsumerQueues { get; } = new HashSet<string> { HistoryEcsEvents, NotifierRunOutcomes };
 }

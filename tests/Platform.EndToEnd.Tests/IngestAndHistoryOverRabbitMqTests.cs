@@ -69,6 +69,41 @@ public class IngestAndHistoryOverRabbitMqTests(PostgresFixture postgres) : IAsyn
         Assert.Equal(4, runs!.Count);
     }
 
+    [Fact]
+    public async Task A_failure_stored_before_the_notifier_ever_ran_reaches_Slack_once_when_it_starts()
+    {
+        await using var slack = await FakeSlack.StartAsync();
+        var config = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(config, $"routes:\n  - name: team\n    slack: {{ webhookUrl: \"${{E2E_SLACK_WEBHOOK}}\" }}\ndefaultRoute: team\n");
+        await using var ingest = await ServiceProcess.StartAsync("Platform.Ingest", Environment("Ingest__ApiKey", ApiKey));
+        await using var history = await ServiceProcess.StartAsync("Platform.History", Environment("History__Schema", schema));
+        var client = new HttpClient { BaseAddress = ingest.BaseAddress };
+        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+
+        var failed = ecs.Run(prefix + "-etl", day, TimeSpan.FromMinutes(4), RunEnding.ExitCode, exitCode: 7);
+        Assert.Equal(HttpStatusCode.Accepted, (await Post(client, failed)).StatusCode);
+        var api = new HttpClient { BaseAddress = history.BaseAddress };
+        await WaitForSummaries(api, 1, history);
+        await Task.Delay(TimeSpan.FromSeconds(1)); // the outcome is published from the stored event, into the notifier's queue
+
+        var notifierEnvironment = Environment("Notifier__Schema", schema + "_n");
+        notifierEnvironment["Platform__ConfigFile"] = config;
+        notifierEnvironment["E2E_SLACK_WEBHOOK"] = slack.WebhookUrl("E2E");
+        try
+        {
+            await using var notifier = await ServiceProcess.StartAsync("Platform.Notifier", notifierEnvironment);
+            var posts = await Eventually.Get(() => Task.FromResult(slack.Posts), p => p.Count >= 1, TimeSpan.FromSeconds(30), "the alert");
+            Assert.Contains(prefix + "-etl failed: app exited with code 7", posts[0].Text);
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Single(slack.Posts);
+        }
+        finally
+        {
+            File.Delete(config);
+            await postgres.DropSchemaAsync(schema + "_n");
+        }
+    }
+
     private List<JsonObject> Scenario(out int finishedRuns)
     {
         var events = new List<JsonObject>();

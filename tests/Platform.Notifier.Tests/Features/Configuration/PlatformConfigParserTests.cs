@@ -1,3 +1,4 @@
+using Platform.Testing;
 using Platform.ServiceDefaults.Configuration;
 using Xunit;
 

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Platform.Notifier.Tests;
+namespace Platform.Testing;
 
 public sealed record SlackPost(string Path, string? Authorization, JsonObject Body, DateTimeOffset At)
 {
