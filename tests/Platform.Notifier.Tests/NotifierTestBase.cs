@@ -39,6 +39,10 @@ public abstract class NotifierTestBase(PostgresFixture postgres) : IAsyncLifetim
               - name: ops
                 match: { jobs: ["billing-*"] }
                 slack: { botToken: "${SLACK_TEST_TOKEN_{{id}}}", channel: "#ops" }
+              - name: reports
+                match: { jobs: ["report-*"] }
+                slack: { webhookUrl: "${SLACK_TEST_DATA_{{id}}}" }
+                repeatInterval: 2s
               - name: everything-else
                 slack: { webhookUrl: "${SLACK_TEST_DEFAULT_{{id}}}" }
             defaultRoute: everything-else

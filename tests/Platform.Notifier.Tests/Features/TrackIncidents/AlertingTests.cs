@@ -62,6 +62,25 @@ public class AlertingTests(PostgresFixture postgres) : NotifierTestBase(postgres
     }
 
     [Fact]
+    public async Task On_a_webhook_route_a_job_still_failing_after_the_repeat_interval_gets_one_reminder()
+    {
+        await App.PublishAsync(NotifierApp.Failed("report-daily", Day.AddHours(1)));
+        await WaitForPostsAsync(1);
+        await App.PublishAsync(NotifierApp.Failed("report-daily", Day.AddHours(2)));
+        await SettleAsync();
+        Assert.Single(Slack.Posts);
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        await App.PublishAsync(NotifierApp.Failed("report-daily", Day.AddHours(3), exitCode: 9));
+        await App.PublishAsync(NotifierApp.Failed("report-daily", Day.AddHours(4)));
+        var posts = await WaitForPostsAsync(2);
+        await SettleAsync();
+
+        Assert.Equal(2, Slack.Posts.Count);
+        Assert.Equal("🔁 report-daily is still failing (3×): failed: app exited with code 9", posts[1].Text);
+    }
+
+    [Fact]
     public async Task On_a_bot_route_further_failures_and_the_recovery_go_into_the_first_alerts_thread()
     {
         await App.PublishAsync(NotifierApp.Failed("billing-export", Day.AddHours(1)));
