@@ -30,16 +30,9 @@ public sealed class ProjectionRebuilder(IDocumentStore store)
         var runs = new Dictionary<string, Run>();
         var summaries = new Dictionary<string, JobSummary>();
         await using var query = store.QuerySession();
-        long last = 0, read = 0;
-        while (true)
+        long read = 0;
+        await foreach (var page in StoredEvents.ReadAllAsync(query, PageSize, ct))
         {
-            var page = await query.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence > last)
-                .OrderBy(e => e.Sequence)
-                .Take(PageSize)
-                .ToListAsync(ct);
-            if (page.Count == 0)
-                break;
             foreach (var e in page)
             {
                 runs.TryGetValue(e.StreamKey!, out var run);
@@ -48,7 +41,6 @@ public sealed class ProjectionRebuilder(IDocumentStore store)
                 if (JobSummaryProjection.JobOf(e.Data) is { } job)
                     summaries[job] = JobSummaryProjection.Next(summaries.GetValueOrDefault(job), job, e.Data);
             }
-            last = page[^1].Sequence;
             read += page.Count;
             progress?.Invoke($"Replayed {read:N0} of {total:N0} events");
         }

@@ -45,18 +45,10 @@ public sealed class TimelineExporter(IDocumentStore store)
         if (format == TimelineFormat.Csv)
             await output.WriteLineAsync("sequence,recordedAt,eventTime,job,runId,type,lastStatus,outcome,failureKind,reason,exitCodes,sourceEventId");
 
-        long last = 0;
         var written = 0;
         var read = 0L;
-        while (true)
+        await foreach (var page in StoredEvents.ReadAllAsync(session, PageSize, ct))
         {
-            var page = await session.Events.QueryAllRawEvents()
-                .Where(e => e.Sequence > last)
-                .OrderBy(e => e.Sequence)
-                .Take(PageSize)
-                .ToListAsync(ct);
-            if (page.Count == 0)
-                break;
             foreach (var e in page)
             {
                 if (ToEntry(e) is not { } entry || (job is not null && entry.Job != job)
@@ -65,7 +57,6 @@ public sealed class TimelineExporter(IDocumentStore store)
                 await output.WriteLineAsync(format == TimelineFormat.Csv ? ToCsv(entry) : JsonSerializer.Serialize(entry, TimelineJsonContext.Default.TimelineEntry));
                 written++;
             }
-            last = page[^1].Sequence;
             read += page.Count;
             progress?.Invoke(read, stats.EventCount);
         }
