@@ -1,0 +1,62 @@
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Refit;
+
+namespace Platform.Retry.Features.CallEcs;
+
+/// <summary>
+/// The three ECS calls the retry service makes, on ECS's JSON 1.1 protocol (<c>POST /</c> with <c>X-Amz-Target</c>).
+/// Requests are JSON objects so that a relaunch can replay a recorded RunTask request whole, including fields this
+/// code does not know.
+/// </summary>
+public interface IEcsApi
+{
+    [Post("/")]
+    [Headers("X-Amz-Target: AmazonEC2ContainerServiceV20141113.RunTask")]
+    Task<RunTaskResponse> RunTaskAsync([Body] JsonObject request, CancellationToken ct);
+
+    [Post("/")]
+    [Headers("X-Amz-Target: AmazonEC2ContainerServiceV20141113.StopTask")]
+    Task<StopTaskResponse> StopTaskAsync([Body] StopTaskRequest request, CancellationToken ct);
+
+    [Post("/")]
+    [Headers("X-Amz-Target: AmazonEC2ContainerServiceV20141113.DescribeTasks")]
+    Task<DescribeTasksResponse> DescribeTasksAsync([Body] DescribeTasksRequest request, CancellationToken ct);
+}
+
+public sealed record EcsTask(string TaskArn, string? LastStatus, string? DesiredStatus, string? StartedBy, string? Group,
+    DateTimeOffset? CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? StoppedAt, string? StoppedReason);
+
+public sealed record EcsFailure(string? Arn, string? Reason, string? Detail);
+
+public sealed record RunTaskResponse(IReadOnlyList<EcsTask>? Tasks, IReadOnlyList<EcsFailure>? Failures);
+
+public sealed record StopTaskRequest(string Cluster, string Task, string Reason);
+
+public sealed record StopTaskResponse(EcsTask? Task);
+
+public sealed record DescribeTasksRequest(string Cluster, IReadOnlyList<string> Tasks);
+
+public sealed record DescribeTasksResponse(IReadOnlyList<EcsTask>? Tasks, IReadOnlyList<EcsFailure>? Failures);
+
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    Converters = [typeof(EpochSecondsConverter)])]
+[JsonSerializable(typeof(JsonObject))]
+[JsonSerializable(typeof(RunTaskResponse))]
+[JsonSerializable(typeof(StopTaskRequest))]
+[JsonSerializable(typeof(StopTaskResponse))]
+[JsonSerializable(typeof(DescribeTasksRequest))]
+[JsonSerializable(typeof(DescribeTasksResponse))]
+public sealed partial class EcsJsonContext : JsonSerializerContext;
+
+/// <summary>ECS's JSON protocol writes times as seconds since the epoch, with a fraction.</summary>
+public sealed class EpochSecondsConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref System.Text.Json.Utf8JsonReader reader, Type typeToConvert, System.Text.Json.JsonSerializerOptions options) =>
+        reader.TokenType == System.Text.Json.JsonTokenType.Number
+            ? DateTimeOffset.FromUnixTimeMilliseconds((long)(reader.GetDouble() * 1000))
+            : DateTimeOffset.Parse(reader.GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+
+    public override void Write(System.Text.Json.Utf8JsonWriter writer, DateTimeOffset value, System.Text.Json.JsonSerializerOptions options) =>
+        writer.WriteNumberValue(value.ToUnixTimeMilliseconds() / 1000.0);
+}

@@ -1,0 +1,23 @@
+using System.ComponentModel.DataAnnotations;
+using Platform.ServiceDefaults;
+
+namespace Platform.Retry;
+
+public sealed class RetryOptions : IPlatformOptions
+{
+    public static string SectionName => "Retry";
+
+    public EcsOptions Ecs { get; set; } = new();
+}
+
+public sealed class EcsOptions
+{
+    /// <summary>The AWS region of the monitored clusters.</summary>
+    [Required(ErrorMessage = "Retry:Ecs:Region is required (set Retry__Ecs__Region, e.g. eu-west-1).")]
+    public string Region { get; set; } = "";
+
+    /// <summary>An endpoint override (the local ECS simulator, a VPC endpoint); default: ECS in <see cref="Region"/>.</summary>
+    public Uri? ServiceUrl { get; set; }
+
+    public Uri Endpoint => ServiceUrl ?? new Uri($"https://ecs.{Region}.amazonaws.com/");
+}
