@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Platform.History.Features.RecordEcsEvents;
 using Platform.History.Features.ReplayHistory;
 using Platform.History.Features.SummarizeJobs;
@@ -13,7 +14,7 @@ public static class HistoryModule
         builder.Services.AddPlatformOptions<HistoryOptions>()
             .Configure<IConfiguration>((o, config) => o.ConnectionString ??= config.GetConnectionString("Postgres"));
         builder.Services.AddHistoryStore(builder.Environment.IsDevelopment());
-        builder.Services.AddHealthChecks().AddCheck<PostgresHealthCheck>("postgres");
+        builder.Services.AddHealthChecks().AddPostgres("history-postgres", sp => sp.GetRequiredService<IOptions<HistoryOptions>>().Value.ConnectionString!);
         builder.Services.AddSingleton<JobNaming>();
         builder.Services.AddSingleton<ProjectionRebuilder>();
         builder.Services.AddSingleton<TimelineExporter>();

@@ -24,6 +24,7 @@ public static class NotifierModule
         builder.Services.AddPlatformOptions<NotifierOptions>()
             .Configure<IConfiguration>((o, config) => o.ConnectionString ??= config.GetConnectionString("Postgres"));
         builder.Services.AddPlatformConfig();
+        builder.Services.AddHealthChecks().AddPostgres("notifier-postgres", sp => sp.GetRequiredService<IOptions<NotifierOptions>>().Value.ConnectionString!);
         builder.Services.AddSingleton<AlertRouter>();
         builder.Services.AddSingleton<AlertRecorder>();
         builder.Services.AddSingleton<DeliverySignal>();

@@ -16,7 +16,7 @@ public static class ReceiveEventsEndpoint
         if (request.ContentLength > MaxBodyBytes)
             return TooLarge($"The body is larger than {MaxBodyBytes / 1024 / 1024} MB.");
 
-        var body = new ArrayBufferWriter<byte>((int)Math.Min(request.ContentLength ?? 64 * 1024, MaxBodyBytes));
+        var body = new ArrayBufferWriter<byte>((int)Math.Clamp(request.ContentLength ?? 64 * 1024, 1, MaxBodyBytes));
         if (!await TryReadBodyAsync(request, body, ct))
             return TooLarge($"The body is larger than {MaxBodyBytes / 1024 / 1024} MB.");
 

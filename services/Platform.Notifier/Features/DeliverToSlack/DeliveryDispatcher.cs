@@ -100,7 +100,7 @@ public sealed partial class DeliveryDispatcher(
                 continue;
             }
 
-            var storm = Storm([.. pending], config.Current.Storm);
+            var storm = await StormAsync(session, [.. pending], config.Current.Storm, clock.GetUtcNow(), ct);
             if (storm.Count > 0)
             {
                 // Grouping rewrites the line: one message takes the alerts' place, at the head.
@@ -136,15 +136,22 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
-    /// <summary>The top-level alerts waiting for this route that arrived within the storm window, if there are too many.</summary>
-    private static List<Delivery> Storm(List<Delivery> pending, StormConfig storm)
+    /// <summary>
+    /// The top-level alerts waiting for this route, when this route got more than the threshold of alerts within the
+    /// storm window (counting those already sent): then the waiting ones go as one message.
+    /// </summary>
+    private static async Task<List<Delivery>> StormAsync(IQuerySession session, List<Delivery> pending, StormConfig storm, DateTimeOffset now, CancellationToken ct)
     {
-        var alerts = pending.Where(d => d.Kind == DeliveryKind.Alert && d.Attempts == 0).ToList();
-        if (alerts.Count <= storm.Threshold || pending[0].Kind != DeliveryKind.Alert || pending[0].Attempts != 0)
+        if (pending[0].Kind != DeliveryKind.Alert || pending[0].Attempts != 0)
             return [];
-        var first = alerts[0].CreatedAt;
-        var burst = alerts.Where(a => a.CreatedAt - first <= storm.Window).ToList();
-        return burst.Count > storm.Threshold ? burst : [];
+        var since = now - storm.Window;
+        var waiting = pending.Where(d => d.Kind == DeliveryKind.Alert && d.Attempts == 0 && d.CreatedAt >= since).ToList();
+        if (waiting.Count < 2)
+            return [];
+        var route = pending[0].Route;
+        var sent = await session.Query<Delivery>().CountAsync(d => d.Route == route && d.Kind == DeliveryKind.Alert
+            && d.Status == DeliveryStatus.Sent && d.CreatedAt >= since, ct);
+        return sent + waiting.Count > storm.Threshold ? waiting : [];
     }
 
     private static Delivery GroupedDelivery(List<Delivery> alerts, Delivery head)

@@ -199,3 +199,31 @@ public class ReceiveEventsTests : IAsyncLifetime
         return problem;
     }
 }
+
+public class ReceiveEventsEncodingTests : IAsyncLifetime
+{
+    private readonly IngestApp app = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await app.DisposeAsync();
+
+    [Fact]
+    public async Task Invalid_UTF8_and_absurd_nesting_are_400_not_500()
+    {
+        var client = app.CreateAuthorizedClient();
+        byte[] invalidUtf8 = [.. "{\"id\":\""u8, 0xFF, 0xFE, .. "\",\"detail\":{}}"u8];
+        var deep = new string('[', 200) + new string(']', 200);
+
+        var responses = new[]
+        {
+            await client.PostAsync("/events", new ByteArrayContent(invalidUtf8) { Headers = { ContentType = new("application/json") } }),
+            await client.PostAsync("/events", new StringContent(deep, System.Text.Encoding.UTF8, "application/json")),
+            await client.PostAsync("/events", new StringContent("", System.Text.Encoding.UTF8, "application/json")),
+        };
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        Assert.All(responses, r => Assert.Equal("application/problem+json", r.Content.Headers.ContentType?.MediaType));
+        Assert.Empty(app.SentBatches());
+    }
+}

@@ -81,10 +81,12 @@ public class StormTests(PostgresFixture postgres) : NotifierTestBase(postgres)
         await SettleAsync();
         var posts = Slack.Posts;
 
-        Assert.InRange(posts.Count, 1, 3);
-        var grouped = posts.Single(p => p.Text.Contains("jobs failed"));
+        // However fast the dispatcher is, no more than the threshold go out one by one; the rest are grouped.
+        var grouped = posts.Where(p => p.Text.Contains("jobs failed")).ToList();
+        Assert.NotEmpty(grouped);
+        Assert.InRange(posts.Count - grouped.Count, 0, StormThreshold);
         var mentioned = jobs.Where(j => posts.Count(p => p.Text.Contains(j + ",") || p.Text.EndsWith(j) || p.Text.Contains(j + " ")) == 1).ToList();
         Assert.Equal(jobs, mentioned);
-        Assert.Contains("failures at once", grouped.BlockText);
+        Assert.All(grouped, g => Assert.Contains("failures at once", g.BlockText));
     }
 }
