@@ -1,4 +1,10 @@
 using Amazon.Runtime.Credentials;
+using JasperFx;
+using Marten;
+using MassTransit;
+using Platform.Retry.Features.RelaunchFailedLaunches;
+using Platform.ServiceDefaults.Configuration;
+using Weasel.Core;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Platform.Retry.Features.CallEcs;
@@ -12,7 +18,36 @@ public static class RetryModule
 {
     public static IHostApplicationBuilder AddRetry(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddPlatformOptions<RetryOptions>();
+        builder.Services.AddPlatformOptions<RetryOptions>()
+            .Configure<IConfiguration>((o, config) => o.ConnectionString ??= config.GetConnectionString("Postgres"));
+        builder.Services.AddPlatformConfig();
+        builder.Services.AddHealthChecks().AddPostgres("retry-postgres", sp => sp.GetRequiredService<IOptions<RetryOptions>>().Value.ConnectionString!);
+        builder.Services.AddMartenStore<IRetryStore>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<RetryOptions>>().Value;
+            var opts = new StoreOptions();
+            opts.Connection(options.ConnectionString!);
+            opts.DatabaseSchemaName = options.Schema;
+            opts.AutoCreateSchemaObjects = AutoCreate.CreateOrUpdate;
+            opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
+            opts.Schema.For<Relaunch>().Duplicate(r => r.DueAt).Index(r => r.Status);
+            opts.Schema.For<ChainExhausted>();
+            return opts;
+        }).ApplyAllDatabaseChangesOnStartup();
+        builder.Services.AddSingleton<RelaunchPlanner>();
+        builder.Services.AddHostedService<RelaunchScheduler>();
+        builder.AddBusConsumers(x =>
+        {
+            x.AddConsumer<LaunchFailedConsumer>().Endpoint(e => e.Name = PlatformTopology.RetryLaunchFailures);
+            x.AddConfigureEndpointsCallback((_, name, endpoint) =>
+            {
+                if (name != PlatformTopology.RetryLaunchFailures)
+                    return;
+                endpoint.ConcurrentMessageLimit = 1;
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                    rabbit.SingleActiveConsumer = true;
+            });
+        });
         builder.Services.AddSingleton<DefaultAWSCredentialsIdentityResolver>();
         builder.Services.AddTransient<SigV4SigningHandler>();
         var json = new RefitSettings(new SystemTextJsonContentSerializer(EcsJsonContext.Default.Options));
@@ -34,3 +69,6 @@ public static class RetryModule
 
     public static IEndpointRouteBuilder MapRetry(this IEndpointRouteBuilder app) => app;
 }
+
+/// <summary>The retry service's document store: planned relaunches and ended chains.</summary>
+public interface IRetryStore : IDocumentStore;

@@ -7,6 +7,7 @@ public static class PlatformTopology
 {
     public const string HistoryEcsEvents = "history-ecs-events";
     public const string NotifierRunOutcomes = "notifier-run-outcomes";
+    public const string RetryLaunchFailures = "retry-launch-failures";
 
     /// <summary>
     /// The consumer's queue arguments are part of the address: whoever declares the queue first (a sender, in a fresh
@@ -24,8 +25,9 @@ public static class PlatformTopology
         (typeof(RunFailed), NotifierRunOutcomes),
         (typeof(LaunchFailed), NotifierRunOutcomes),
         (typeof(RunSucceeded), NotifierRunOutcomes),
+        (typeof(LaunchFailed), RetryLaunchFailures),
     ];
 
     /// <summary>Queues consumed by one instance at a time (RabbitMQ's single active consumer).</summary>
-    public static IReadOnlySet<string> SingleActiveConsumerQueues { get; } = new HashSet<string> { HistoryEcsEvents, NotifierRunOutcomes };
+    public static IReadOnlySet<string> SingleActiveConsumerQueues { get; } = new HashSet<string> { HistoryEcsEvents, NotifierRunOutcomes, RetryLaunchFailures };
 }

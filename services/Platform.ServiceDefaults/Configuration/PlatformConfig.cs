@@ -4,6 +4,28 @@ namespace Platform.ServiceDefaults.Configuration;
 public sealed record PlatformConfig(IReadOnlyList<RouteConfig> Routes, string? DefaultRoute, IReadOnlyList<SilenceConfig> Silences, StormConfig Storm)
 {
     public static PlatformConfig Empty { get; } = new([], null, [], new StormConfig(5, TimeSpan.FromMinutes(2)));
+
+    public IReadOnlyList<MonitorConfig> Monitors { get; init; } = [];
+
+    /// <summary>The launch retry policy of a job: its monitor's, or the defaults (jobs without a monitor get them too).</summary>
+    public RetryPolicyConfig LaunchRetryFor(string job) =>
+        Monitors.FirstOrDefault(m => m.Job == job)?.LaunchRetry ?? RetryPolicyConfig.DefaultLaunch;
+}
+
+/// <summary>What the platform watches for one job (the retry and schedule issues add to it).</summary>
+public sealed record MonitorConfig(string Job, RetryPolicyConfig LaunchRetry);
+
+/// <summary>
+/// Step Functions' retry semantics: attempt n (the original launch is attempt 1) waits
+/// <c>interval × backoffRate^(n−2)</c> after the failure of attempt n−1; at most <see cref="MaxAttempts"/> attempts.
+/// </summary>
+public sealed record RetryPolicyConfig(IReadOnlyList<string> Reasons, int MaxAttempts, TimeSpan Interval, double BackoffRate)
+{
+    public static RetryPolicyConfig DefaultLaunch { get; } = new(["AGENT"], 3, TimeSpan.FromSeconds(10), 2);
+
+    public TimeSpan DelayBefore(int attempt) => TimeSpan.FromTicks((long)(Interval.Ticks * Math.Pow(BackoffRate, Math.Max(0, attempt - 2))));
+
+    public bool Covers(string reason) => Reasons.Contains(reason, StringComparer.Ordinal);
 }
 
 /// <summary>A destination for alerts and the jobs it wants. Secrets arrive through <c>${ENV}</c> references.</summary>

@@ -56,9 +56,35 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
             ? new StormConfig(Int(stormNode, "threshold", "storm.threshold") ?? 5, Duration(stormNode, "window", "storm.window") ?? TimeSpan.FromMinutes(2))
             : PlatformConfig.Empty.Storm;
 
+        var monitors = Sequence(root, "monitors", "monitors").Select((node, i) => Monitor(node, $"monitors[{i}]")).OfType<MonitorConfig>().ToList();
+
         if (errors.Count > 0)
             throw new PlatformConfigException(errors);
-        return new PlatformConfig(routes, defaultRoute, silences, storm);
+        return new PlatformConfig(routes, defaultRoute, silences, storm) { Monitors = monitors };
+    }
+
+    private MonitorConfig? Monitor(YamlNode node, string path)
+    {
+        if (node is not YamlMappingNode monitor)
+        {
+            Error(node, path, "must be a mapping with job");
+            return null;
+        }
+        var job = String(monitor, "job", path + ".job", required: true);
+        var launch = RetryPolicyConfig.DefaultLaunch;
+        if (Child(monitor, "retry") is YamlMappingNode retry && Child(retry, "launch") is YamlMappingNode launchNode)
+        {
+            var at = path + ".retry.launch";
+            var reasons = Child(launchNode, "reasons") is null ? launch.Reasons : Strings(launchNode, "reasons", at + ".reasons");
+            var maxAttempts = Int(launchNode, "maxAttempts", at + ".maxAttempts") ?? launch.MaxAttempts;
+            var interval = Duration(launchNode, "interval", at + ".interval") ?? launch.Interval;
+            var rateText = String(launchNode, "backoffRate", at + ".backoffRate");
+            var rate = launch.BackoffRate;
+            if (rateText is not null && (!double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out rate) || rate < 1))
+                Error(Child(launchNode, "backoffRate")!, at + ".backoffRate", $"'{rateText}' is not a number of at least 1");
+            launch = new RetryPolicyConfig(reasons, maxAttempts, interval, rate);
+        }
+        return job is null ? null : new MonitorConfig(job, launch);
     }
 
     private RouteConfig? Route(YamlNode node, string path)

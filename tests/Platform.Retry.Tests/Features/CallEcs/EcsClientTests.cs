@@ -10,8 +10,10 @@ using Xunit;
 
 namespace Platform.Retry.Tests.Features.CallEcs;
 
-public class EcsClientTests : IAsyncLifetime
+[Collection(Platform.Retry.Tests.Features.RelaunchFailedLaunches.RetryCollection.Name)]
+public class EcsClientTests(Platform.Testing.PostgresFixture postgres) : IAsyncLifetime
 {
+    private readonly string schema = Platform.Testing.PostgresFixture.NewSchema();
     private FakeEcs ecs = null!;
     private WebApplicationFactory<RetryOptions> app = null!;
 
@@ -24,6 +26,8 @@ public class EcsClientTests : IAsyncLifetime
         app = new WebApplicationFactory<RetryOptions>().WithWebHostBuilder(builder =>
         {
             builder.UseSetting("Bus:Transport", "InMemory");
+            builder.UseSetting("ConnectionStrings:Postgres", postgres.ConnectionString);
+            builder.UseSetting("Retry:Schema", schema);
             builder.UseSetting("Retry:Ecs:Region", "eu-west-1");
             builder.UseSetting("Retry:Ecs:ServiceUrl", ecs.BaseUrl);
         });
@@ -33,6 +37,7 @@ public class EcsClientTests : IAsyncLifetime
     {
         await app.DisposeAsync();
         await ecs.DisposeAsync();
+        await postgres.DropSchemaAsync(schema);
     }
 
     private IEcsApi Client => app.Services.GetRequiredService<IEcsApi>();

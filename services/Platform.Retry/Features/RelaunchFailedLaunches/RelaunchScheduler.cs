@@ -1,0 +1,101 @@
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Contracts.Retry;
+using Platform.Retry.Features.CallEcs;
+using Refit;
+
+namespace Platform.Retry.Features.RelaunchFailedLaunches;
+
+/// <summary>
+/// Runs due relaunches: RunTask with the complete original request. One instance runs them (a PostgreSQL advisory
+/// lock); a restart resumes pending ones at their due time. A relaunch whose RunTask returns failures is a failed
+/// attempt of its chain, handled like any other (the CloudTrail record of the same call then finds it handled).
+/// </summary>
+public sealed partial class RelaunchScheduler(
+    IRetryStore store, IEcsApi ecs, RelaunchPlanner planner, IBus bus, IOptions<RetryOptions> options, TimeProvider clock,
+    ILogger<RelaunchScheduler> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var lease = await TryLeadAsync(stoppingToken);
+                while (lease is not null && !stoppingToken.IsCancellationRequested)
+                {
+                    await RunDueAsync(stoppingToken);
+                    await Task.Delay(options.Value.PollInterval, clock, stoppingToken);
+                }
+                if (lease is null)
+                    await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogFailed(e);
+                await Task.Delay(TimeSpan.FromSeconds(2), clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task RunDueAsync(CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var now = clock.GetUtcNow();
+        var due = await session.Query<Relaunch>().Where(r => r.Status == RelaunchStatus.Pending && r.DueAt <= now)
+            .OrderBy(r => r.DueAt).Take(50).ToListAsync(ct);
+        foreach (var relaunch in due)
+        {
+            RunTaskResponse response;
+            try
+            {
+                response = await ecs.RunTaskAsync(relaunch.Request, ct);
+            }
+            catch (ApiException e)
+            {
+                var error = $"{(int)e.StatusCode} {Truncate(e.Content)}";
+                session.Store(relaunch with { Status = RelaunchStatus.Refused, Error = error });
+                await session.SaveChangesAsync(ct);
+                await bus.Publish(new RelaunchFailed(relaunch.Chain, relaunch.Job, relaunch.Cluster, relaunch.Attempt, error), ct);
+                continue;
+            }
+
+            if (response.Tasks is [var task, ..])
+            {
+                session.Store(relaunch with { Status = RelaunchStatus.Launched, TaskArn = task.TaskArn });
+                await session.SaveChangesAsync(ct);
+                await bus.Publish(new TaskRelaunched(relaunch.Chain, relaunch.Job, relaunch.Cluster, relaunch.Attempt, relaunch.MaxAttempts, task.TaskArn), ct);
+                continue;
+            }
+
+            var reason = response.Failures is [var failure, ..] ? failure.Reason ?? "UNKNOWN" : "UNKNOWN";
+            session.Store(relaunch with { Status = RelaunchStatus.LaunchFailed, Error = reason });
+            await session.SaveChangesAsync(ct);
+            await planner.OnLaunchFailedAsync(relaunch.Id, relaunch.Job, relaunch.Cluster, RelaunchMarker.Format(relaunch.Chain, relaunch.Attempt),
+                reason, relaunch.Request, ct);
+        }
+    }
+
+    private async Task<NpgsqlConnection?> TryLeadAsync(CancellationToken ct)
+    {
+        var connection = new NpgsqlConnection(options.Value.ConnectionString);
+        await connection.OpenAsync(ct);
+        await using var command = new NpgsqlCommand("select pg_try_advisory_lock(hashtext(@key))", connection);
+        command.Parameters.AddWithValue("key", "platform-retry-scheduler:" + options.Value.Schema);
+        if (await command.ExecuteScalarAsync(ct) is true)
+            return connection;
+        await connection.DisposeAsync();
+        return null;
+    }
+
+    private static string Truncate(string? text) => text is null ? "" : text.Length <= 500 ? text : text[..500];
+
+    [LoggerMessage(LogLevel.Error, "Running due relaunches failed; trying again")]
+    private partial void LogFailed(Exception e);
+}
