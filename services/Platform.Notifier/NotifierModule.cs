@@ -59,14 +59,7 @@ public static class NotifierModule
             x.AddConsumer<RunFailedConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
             x.AddConsumer<LaunchFailedConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
             x.AddConsumer<RunSucceededConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
-            x.AddConfigureEndpointsCallback((_, name, endpoint) =>
-            {
-                if (name != RunOutcomesEndpoint)
-                    return;
-                endpoint.ConcurrentMessageLimit = 1;
-                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
-                    rabbit.SingleActiveConsumer = true;
-            });
+            x.ConfigureSingleWriterEndpoint(RunOutcomesEndpoint);
         });
         return builder;
     }

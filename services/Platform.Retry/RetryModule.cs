@@ -39,14 +39,7 @@ public static class RetryModule
         builder.AddBusConsumers(x =>
         {
             x.AddConsumer<LaunchFailedConsumer>().Endpoint(e => e.Name = PlatformTopology.RetryLaunchFailures);
-            x.AddConfigureEndpointsCallback((_, name, endpoint) =>
-            {
-                if (name != PlatformTopology.RetryLaunchFailures)
-                    return;
-                endpoint.ConcurrentMessageLimit = 1;
-                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
-                    rabbit.SingleActiveConsumer = true;
-            });
+            x.ConfigureSingleWriterEndpoint(PlatformTopology.RetryLaunchFailures);
         });
         builder.Services.AddSingleton<DefaultAWSCredentialsIdentityResolver>();
         builder.Services.AddTransient<SigV4SigningHandler>();

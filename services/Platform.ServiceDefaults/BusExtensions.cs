@@ -59,6 +59,20 @@ public static class BusExtensions
         return builder;
     }
 
+    /// <summary>
+    /// An endpoint that handles one message at a time in one instance at a time (RabbitMQ's single active consumer;
+    /// the others stand by), for consumers whose updates must not interleave.
+    /// </summary>
+    public static void ConfigureSingleWriterEndpoint(this IBusRegistrationConfigurator bus, string endpointName) =>
+        bus.AddConfigureEndpointsCallback((_, name, endpoint) =>
+        {
+            if (name != endpointName)
+                return;
+            endpoint.ConcurrentMessageLimit = 1;
+            if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+                rabbit.SingleActiveConsumer = true;
+        });
+
     private static List<Action<IBusRegistrationConfigurator>> Registrations(IHostApplicationBuilder builder)
     {
         if (builder.Properties.TryGetValue(RegistrationsKey, out var existing))

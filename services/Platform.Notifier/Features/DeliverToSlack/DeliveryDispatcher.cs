@@ -2,6 +2,7 @@ using System.Net;
 using Marten;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.ServiceDefaults;
 using Platform.Notifier.Features.RenderSlackMessages;
 using Platform.Notifier.Features.RouteAlerts;
 using Platform.ServiceDefaults.Configuration;
@@ -233,17 +234,8 @@ public sealed partial class DeliveryDispatcher(
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
-    private async Task<NpgsqlConnection?> AcquireLeadershipAsync(CancellationToken ct)
-    {
-        var connection = new NpgsqlConnection(options.Value.ConnectionString);
-        await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand("select pg_try_advisory_lock(hashtext(@key))", connection);
-        command.Parameters.AddWithValue("key", "platform-notifier-dispatcher:" + options.Value.Schema);
-        if (await command.ExecuteScalarAsync(ct) is true)
-            return connection;
-        await connection.DisposeAsync();
-        return null;
-    }
+    private Task<NpgsqlConnection?> AcquireLeadershipAsync(CancellationToken ct) =>
+        LeaderLease.TryAcquireAsync(options.Value.ConnectionString!, "platform-notifier-dispatcher:" + options.Value.Schema, ct);
 
     private abstract record SendResult
     {

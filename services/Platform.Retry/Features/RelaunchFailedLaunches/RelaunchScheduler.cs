@@ -2,6 +2,7 @@ using Marten;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.ServiceDefaults;
 using Platform.Contracts.Retry;
 using Platform.Retry.Features.CallEcs;
 using Refit;
@@ -82,17 +83,8 @@ public sealed partial class RelaunchScheduler(
         }
     }
 
-    private async Task<NpgsqlConnection?> TryLeadAsync(CancellationToken ct)
-    {
-        var connection = new NpgsqlConnection(options.Value.ConnectionString);
-        await connection.OpenAsync(ct);
-        await using var command = new NpgsqlCommand("select pg_try_advisory_lock(hashtext(@key))", connection);
-        command.Parameters.AddWithValue("key", "platform-retry-scheduler:" + options.Value.Schema);
-        if (await command.ExecuteScalarAsync(ct) is true)
-            return connection;
-        await connection.DisposeAsync();
-        return null;
-    }
+    private Task<NpgsqlConnection?> TryLeadAsync(CancellationToken ct) =>
+        LeaderLease.TryAcquireAsync(options.Value.ConnectionString!, "platform-retry-scheduler:" + options.Value.Schema, ct);
 
     private static string Truncate(string? text) => text is null ? "" : text.Length <= 500 ? text : text[..500];
 
