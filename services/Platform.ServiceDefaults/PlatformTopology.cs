@@ -1,4 +1,5 @@
 using Platform.Contracts.History;
+using Platform.Contracts.Retry;
 
 namespace Platform.ServiceDefaults;
 
@@ -26,6 +27,10 @@ public static class PlatformTopology
         (typeof(LaunchFailed), NotifierRunOutcomes),
         (typeof(RunSucceeded), NotifierRunOutcomes),
         (typeof(LaunchFailed), RetryLaunchFailures),
+        (typeof(RelaunchScheduled), NotifierRunOutcomes),
+        (typeof(TaskRelaunched), NotifierRunOutcomes),
+        (typeof(RelaunchFailed), NotifierRunOutcomes),
+        (typeof(RetriesExhausted), NotifierRunOutcomes),
     ];
 
     /// <summary>Queues consumed by one instance at a time (RabbitMQ's single active consumer).</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Platform.Contracts.History;
+using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Configuration;
 
 namespace Platform.Notifier.Features.RenderSlackMessages;
@@ -30,7 +31,7 @@ public static class SlackMessageRenderer
                 ("Started", Time(run.StartedAt)),
                 ("Stopped", Time(run.StoppedAt)),
                 ("Duration", DurationText(run.Duration)),
-                ("Started by", run.StartedBy ?? "–")),
+                RelaunchMarker.TryParse(run.StartedBy, out _, out var attempt) ? ("Attempt", $"{attempt} (relaunched by Platform)") : ("Started by", run.StartedBy ?? "–")),
         };
         if (run.Containers.Count > 0)
             blocks.Add(Section("*Containers*\n" + string.Join("\n", run.Containers.Select(c =>
@@ -56,6 +57,8 @@ public static class SlackMessageRenderer
             blocks.Add(Section("*Failures*\n" + detailText));
         return new SlackContent($"🔴 {launch.Job} never launched: {reasons} (cluster {launch.Cluster})", blocks);
     }
+
+    public static SlackContent RetryUpdate(string text) => new(text, [Section(Escape(text))]);
 
     public static SlackContent StillFailing(string job, int failures, string latest) => new(
         $"🔁 {job} is still failing ({failures}×): {latest}",

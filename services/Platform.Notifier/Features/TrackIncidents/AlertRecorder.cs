@@ -61,6 +61,20 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Plat
             session.Store(incident with { Open = false, ClosedAt = now });
         }, onlyWithOpenIncidents: true);
 
+    /// <summary>
+    /// A retry decision: into the open incident's thread on routes that thread. Where a route cannot thread, only an
+    /// <paramref name="important"/> one (the retries gave up, a relaunch was refused) is posted, as a message of its own.
+    /// </summary>
+    public Task RecordRetryUpdateAsync(Guid messageId, string job, string cluster, string text, bool important, CancellationToken ct) =>
+        RecordAsync(messageId, job, cluster, ct, (session, route, incident, silenced, now) =>
+        {
+            var content = SlackMessageRenderer.RetryUpdate(text);
+            if (incident is { Open: true } && route.Slack.CanThread)
+                session.Store(NewDelivery(route, job, DeliveryKind.ThreadUpdate, content, text, messageId, incident.RootDeliveryId, silenced, now));
+            else if (important)
+                session.Store(NewDelivery(route, job, incident is { Open: true } ? DeliveryKind.Reminder : DeliveryKind.Alert, content, text, messageId, null, silenced, now));
+        }, onlyWithOpenIncidents: !important);
+
     private async Task RecordAsync(Guid messageId, string job, string cluster, CancellationToken ct,
         Action<IDocumentSession, RouteConfig, Incident?, bool, DateTimeOffset> decide, bool onlyWithOpenIncidents = false)
     {

@@ -3,6 +3,7 @@ using JasperFx;
 using Marten;
 using MassTransit;
 using Platform.Contracts.Retry;
+using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Configuration;
 
 namespace Platform.Retry.Features.RelaunchFailedLaunches;

@@ -130,3 +130,50 @@ public class AlertingTests(PostgresFixture postgres) : NotifierTestBase(postgres
 
     private static System.Text.Json.JsonElement JsonDocumentOf(string json) => System.Text.Json.JsonDocument.Parse(json).RootElement.Clone();
 }
+
+[Collection(NotifierCollection.Name)]
+public class RetryUpdateTests(PostgresFixture postgres) : NotifierTestBase(postgres)
+{
+    private static Platform.Contracts.History.LaunchFailed Launch(string job) => new("launch:" + job, job, "batch", job + ":4", "eu-west-1", "123456789012",
+        "RunTask", "events-rule/" + job, "family:" + job, "AGENT", [new Platform.Contracts.Ingest.LaunchFailure(null, "AGENT", null)],
+        new DateTimeOffset(2026, 11, 20, 2, 0, 0, TimeSpan.Zero), System.Text.Json.JsonDocument.Parse("{}").RootElement.Clone());
+
+    [Fact]
+    public async Task On_a_bot_route_one_incident_is_one_thread_failure_relaunch_and_outcome()
+    {
+        await App.PublishAsync(Launch("billing-export"));
+        var root = (await WaitForPostsAsync(1))[0];
+        await App.PublishAsync(new Platform.Contracts.Retry.RelaunchScheduled("0123456789abcdef", "billing-export", "batch", 2, 3, Day.AddHours(2).AddSeconds(10), "AGENT"));
+        await App.PublishAsync(new Platform.Contracts.Retry.TaskRelaunched("0123456789abcdef", "billing-export", "batch", 2, 3, "arn:aws:ecs:eu-west-1:123456789012:task/batch/t2"));
+        await App.PublishAsync(NotifierApp.Failed("billing-export", Day.AddHours(3)) with { StartedBy = "platform/0123456789abcdef/2" });
+        await App.PublishAsync(new Platform.Contracts.Retry.RetriesExhausted("0123456789abcdef", "billing-export", "batch", 3, "AGENT"));
+
+        var posts = await WaitForPostsAsync(5);
+        await SettleAsync();
+
+        Assert.Equal(5, Slack.Posts.Count);
+        Assert.All(posts.Skip(1), p => Assert.Equal("1700000000.000001", p.ThreadTs));
+        Assert.Null(root.ThreadTs);
+        Assert.Equal("⏳ billing-export: relaunch attempt 2 of 3 at 02:00:10 UTC (AGENT)", posts[1].Text);
+        Assert.Equal("↻ billing-export: attempt 2 of 3 started task t2", posts[2].Text);
+        Assert.Contains("still failing (2×)", posts[3].Text);
+        Assert.Equal("🛑 billing-export gave up after 3 attempts: AGENT", posts[4].Text);
+    }
+
+    [Fact]
+    public async Task On_a_webhook_route_only_giving_up_is_posted_and_a_relaunched_run_shows_its_attempt()
+    {
+        await App.PublishAsync(Launch("etl-orders"));
+        await WaitForPostsAsync(1);
+        await App.PublishAsync(new Platform.Contracts.Retry.RelaunchScheduled("0123456789abcdef", "etl-orders", "batch", 2, 3, Day, "AGENT"));
+        await App.PublishAsync(new Platform.Contracts.Retry.RetriesExhausted("0123456789abcdef", "etl-orders", "batch", 3, "AGENT"));
+        var posts = await WaitForPostsAsync(2);
+        await SettleAsync();
+        Assert.Equal(2, Slack.Posts.Count);
+        Assert.Equal("🛑 etl-orders gave up after 3 attempts: AGENT", posts[1].Text);
+
+        await App.PublishAsync(NotifierApp.Failed("etl-customers", Day.AddHours(3)) with { StartedBy = "platform/0123456789abcdef/2" });
+        var alert = (await WaitForPostsAsync(3))[2];
+        Assert.Contains("2 (relaunched by Platform)", alert.BlockText);
+    }
+}

@@ -1,8 +1,9 @@
+using Platform.ServiceDefaults;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Platform.Retry.Features.RelaunchFailedLaunches;
+namespace Platform.ServiceDefaults;
 
 /// <summary>
 /// Marks a task we launched in RunTask's <c>startedBy</c> (ECS allows 36 characters): <c>platform/&lt;chain&gt;/&lt;attempt&gt;</c>.
