@@ -8,7 +8,4 @@ namespace Platform.Contracts.Ingest;
 /// </summary>
 public record RecordEcsEvents(
     IReadOnlyList<TaskStateChanged> TaskStateChanges,
-    IReadOnlyList<TaskLaunchFailed> LaunchFailures)
-{
-    public int Count => TaskStateChanges.Count + LaunchFailures.Count;
-}
+    IReadOnlyList<TaskLaunchFailed> LaunchFailures);

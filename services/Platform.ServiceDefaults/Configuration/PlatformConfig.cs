@@ -47,8 +47,6 @@ public sealed record RouteConfig(
 public sealed record SlackConfig(string? WebhookUrl, string? BotToken, string? Channel, bool Console)
 {
     public bool CanThread => BotToken is not null;
-
-    public override string ToString() => Console ? "console" : WebhookUrl is not null ? "webhook" : $"bot → {Channel}";
 }
 
 /// <summary>Where a task's logs are: placeholders {job}, {container}, {taskId}, {family}.</summary>

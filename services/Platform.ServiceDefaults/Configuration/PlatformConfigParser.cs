@@ -245,10 +245,4 @@ public static class DurationText
         };
         return true;
     }
-
-    public static string Format(TimeSpan value) =>
-        value.TotalDays >= 1 && value.TotalDays % 1 == 0 ? $"{value.TotalDays}d"
-        : value.TotalHours >= 1 && value.TotalHours % 1 == 0 ? $"{value.TotalHours}h"
-        : value.TotalMinutes >= 1 && value.TotalMinutes % 1 == 0 ? $"{value.TotalMinutes}m"
-        : $"{value.TotalSeconds}s";
 }

@@ -34,9 +34,6 @@ public sealed partial class PlatformConfigSource(IConfiguration configuration, I
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>For tests and the admin API: use this config now.</summary>
-    public void Use(PlatformConfig config) => Current = config;
-
     private PlatformConfig Load() => PlatformConfigParser.Parse(File.ReadAllText(Path!), Path!);
 
     private void Reload()

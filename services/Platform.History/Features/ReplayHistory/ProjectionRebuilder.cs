@@ -11,7 +11,6 @@ namespace Platform.History.Features.ReplayHistory;
 public sealed class ProjectionRebuilder(IDocumentStore store)
 {
     private const int PageSize = 10_000;
-    public const int ProjectionCount = 2;
 
     public async Task<RebuildReport> RebuildAllAsync(Action<string>? progress, CancellationToken ct)
     {
@@ -60,5 +59,5 @@ public sealed class ProjectionRebuilder(IDocumentStore store)
 
 public sealed record RebuildReport(long Events, TimeSpan Elapsed)
 {
-    public double EventsPerSecond => Elapsed.TotalSeconds > 0 ? Events * ProjectionRebuilder.ProjectionCount / Elapsed.TotalSeconds : 0;
+    public double EventsPerSecond => Elapsed.TotalSeconds > 0 ? Events / Elapsed.TotalSeconds : 0;
 }

@@ -18,7 +18,7 @@ public static class RebuildCommand
             await AnsiConsole.Status().StartAsync("Reading the event store", async status =>
                 report = await rebuilder.RebuildAllAsync(message => status.Status(message), ct));
             AnsiConsole.MarkupLineInterpolated(
-                $"Rebuilt {ProjectionRebuilder.ProjectionCount} projections over [green]{report!.Events:N0}[/] events in {report.Elapsed.TotalSeconds:F1} s ({report.EventsPerSecond:N0} events/s).");
+                $"Rebuilt runs and job summaries over [green]{report!.Events:N0}[/] events in {report.Elapsed.TotalSeconds:F1} s ({report.EventsPerSecond:N0} events/s).");
             return 0;
         });
         return command;
