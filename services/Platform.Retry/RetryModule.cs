@@ -3,6 +3,7 @@ using JasperFx;
 using Marten;
 using MassTransit;
 using Platform.Retry.Features.RelaunchFailedLaunches;
+using Platform.Retry.Features.StopOverrunningRuns;
 using Platform.ServiceDefaults.Configuration;
 using Weasel.Core;
 using Microsoft.Extensions.Http.Resilience;
@@ -32,14 +33,17 @@ public static class RetryModule
             opts.UseSystemTextJsonForSerialization(EnumStorage.AsString, Casing.CamelCase);
             opts.Schema.For<Relaunch>().Duplicate(r => r.DueAt).Index(r => r.Status);
             opts.Schema.For<ChainExhausted>();
+            opts.Schema.For<TimeoutWatch>().Duplicate(w => w.Deadline).Index(w => w.Status);
             return opts;
         }).ApplyAllDatabaseChangesOnStartup();
         builder.Services.AddSingleton<RelaunchPlanner>();
         builder.Services.AddHostedService<RelaunchScheduler>();
+        builder.Services.AddHostedService<TimeoutEnforcer>();
         builder.AddBusConsumers(x =>
         {
-            x.AddConsumer<LaunchFailedConsumer>().Endpoint(e => e.Name = PlatformTopology.RetryLaunchFailures);
-            x.ConfigureSingleWriterEndpoint(PlatformTopology.RetryLaunchFailures);
+            x.AddConsumer<LaunchFailedConsumer>().Endpoint(e => e.Name = PlatformTopology.RetryRunOutcomes);
+            x.AddConsumer<RunStartedConsumer>().Endpoint(e => e.Name = PlatformTopology.RetryRunOutcomes);
+            x.ConfigureSingleWriterEndpoint(PlatformTopology.RetryRunOutcomes);
         });
         builder.Services.AddSingleton<DefaultAWSCredentialsIdentityResolver>();
         builder.Services.AddTransient<SigV4SigningHandler>();

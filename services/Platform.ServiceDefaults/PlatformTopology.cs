@@ -8,7 +8,7 @@ public static class PlatformTopology
 {
     public const string HistoryEcsEvents = "history-ecs-events";
     public const string NotifierRunOutcomes = "notifier-run-outcomes";
-    public const string RetryLaunchFailures = "retry-launch-failures";
+    public const string RetryRunOutcomes = "retry-run-outcomes";
 
     /// <summary>
     /// The consumer's queue arguments are part of the address: whoever declares the queue first (a sender, in a fresh
@@ -26,7 +26,9 @@ public static class PlatformTopology
         (typeof(RunFailed), NotifierRunOutcomes),
         (typeof(LaunchFailed), NotifierRunOutcomes),
         (typeof(RunSucceeded), NotifierRunOutcomes),
-        (typeof(LaunchFailed), RetryLaunchFailures),
+        (typeof(LaunchFailed), RetryRunOutcomes),
+        (typeof(RunStarted), RetryRunOutcomes),
+        (typeof(RunFailed), RetryRunOutcomes),
         (typeof(RelaunchScheduled), NotifierRunOutcomes),
         (typeof(TaskRelaunched), NotifierRunOutcomes),
         (typeof(RelaunchFailed), NotifierRunOutcomes),
@@ -34,5 +36,5 @@ public static class PlatformTopology
     ];
 
     /// <summary>Queues consumed by one instance at a time (RabbitMQ's single active consumer).</summary>
-    public static IReadOnlySet<string> SingleActiveConsumerQueues { get; } = new HashSet<string> { HistoryEcsEvents, NotifierRunOutcomes, RetryLaunchFailures };
+    public static IReadOnlySet<string> SingleActiveConsumerQueues { get; } = new HashSet<string> { HistoryEcsEvents, NotifierRunOutcomes, RetryRunOutcomes };
 }

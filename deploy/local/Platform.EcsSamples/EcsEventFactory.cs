@@ -14,14 +14,19 @@ public sealed class EcsEventFactory(string account = "123456789012", string regi
 
     public string TaskArn(string taskId) => $"arn:aws:ecs:{region}:{account}:task/{cluster}/{taskId}";
 
-    /// <summary>The events of one task from PROVISIONING to STOPPED, in order (about 8).</summary>
+    /// <summary>
+    /// The events of one task from PROVISIONING to STOPPED, in order (about 8). <paramref name="pace"/> scales ECS's
+    /// own steps (about 20 s to start, 15 s to stop), for a simulator that should not take that long.
+    /// </summary>
     public IReadOnlyList<JsonObject> Run(string family, DateTimeOffset createdAt, TimeSpan duration, RunEnding ending = RunEnding.Success,
-        string? taskId = null, int revision = 3, int exitCode = 1, string? group = null, string? startedBy = null)
+        string? taskId = null, int revision = 3, int exitCode = 1, string? group = null, string? startedBy = null, double pace = 1,
+        string? stoppedReason = null)
     {
         taskId ??= Guid.NewGuid().ToString("N");
-        var startedAt = createdAt.AddSeconds(20);
+        DateTimeOffset After(DateTimeOffset t, double seconds) => t.AddSeconds(seconds * pace);
+        var startedAt = After(createdAt, 20);
         var stoppingAt = startedAt + duration;
-        var stoppedAt = stoppingAt.AddSeconds(15);
+        var stoppedAt = After(stoppingAt, 15);
         var neverStarts = ending == RunEnding.CannotPullImage;
         var statuses = neverStarts ? ["PROVISIONING", "PENDING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"] : Lifecycle;
 
@@ -34,13 +39,13 @@ public sealed class EcsEventFactory(string account = "123456789012", string regi
             var time = status switch
             {
                 "PROVISIONING" => createdAt,
-                "PENDING" => createdAt.AddSeconds(5),
-                "ACTIVATING" => createdAt.AddSeconds(15),
+                "PENDING" => After(createdAt, 5),
+                "ACTIVATING" => After(createdAt, 15),
                 "RUNNING" => startedAt,
-                "DEACTIVATING" => neverStarts ? createdAt.AddSeconds(40) : stoppingAt,
-                "STOPPING" => (neverStarts ? createdAt.AddSeconds(40) : stoppingAt).AddSeconds(2),
-                "DEPROVISIONING" => (neverStarts ? createdAt.AddSeconds(40) : stoppingAt).AddSeconds(5),
-                _ => neverStarts ? createdAt.AddSeconds(55) : stoppedAt,
+                "DEACTIVATING" => neverStarts ? After(createdAt, 40) : stoppingAt,
+                "STOPPING" => After(neverStarts ? After(createdAt, 40) : stoppingAt, 2),
+                "DEPROVISIONING" => After(neverStarts ? After(createdAt, 40) : stoppingAt, 5),
+                _ => neverStarts ? After(createdAt, 55) : stoppedAt,
             };
             var detail = new JsonObject
             {
@@ -66,21 +71,21 @@ public sealed class EcsEventFactory(string account = "123456789012", string regi
             };
             if (!neverStarts && index >= Array.IndexOf(Lifecycle, "RUNNING"))
             {
-                detail["pullStartedAt"] = Iso(createdAt.AddSeconds(8));
-                detail["pullStoppedAt"] = Iso(createdAt.AddSeconds(14));
+                detail["pullStartedAt"] = Iso(After(createdAt, 8));
+                detail["pullStoppedAt"] = Iso(After(createdAt, 14));
                 detail["startedAt"] = Iso(startedAt);
                 detail["connectivity"] = "CONNECTED";
             }
             if (stopping)
             {
-                var (stopCode, stoppedReason) = StopOf(ending);
+                var (stopCode, reason) = StopOf(ending);
                 detail["stopCode"] = stopCode;
-                detail["stoppedReason"] = stoppedReason;
-                detail["stoppingAt"] = Iso(neverStarts ? createdAt.AddSeconds(40) : stoppingAt);
+                detail["stoppedReason"] = stoppedReason ?? reason;
+                detail["stoppingAt"] = Iso(neverStarts ? After(createdAt, 40) : stoppingAt);
                 if (status == "STOPPED")
                 {
                     detail["stoppedAt"] = Iso(time);
-                    detail["executionStoppedAt"] = Iso(time.AddSeconds(-3));
+                    detail["executionStoppedAt"] = Iso(After(time, -3));
                 }
             }
             events.Add(Envelope("ECS Task State Change", time, [TaskArn(taskId)], detail));
@@ -89,39 +94,45 @@ public sealed class EcsEventFactory(string account = "123456789012", string regi
     }
 
     /// <summary>A RunTask call recorded by CloudTrail that returned <c>failures[]</c> and started no task.</summary>
-    public JsonObject LaunchFailure(string family, DateTimeOffset time, string reason = "AGENT", int revision = 3, string? startedBy = null)
+    public JsonObject LaunchFailure(string family, DateTimeOffset time, string reason = "AGENT", int revision = 3, string? startedBy = null) =>
+        LaunchFailure(RunTaskRequest(family, time, revision, startedBy), time, reason);
+
+    /// <summary>A RunTask request as EventBridge Scheduler sends it for a scheduled task, with every kind of parameter.</summary>
+    public JsonObject RunTaskRequest(string family, DateTimeOffset time, int revision = 3, string? startedBy = null) => new()
     {
-        var request = new JsonObject
+        ["cluster"] = ClusterArn,
+        ["count"] = 1,
+        ["launchType"] = "EC2",
+        ["taskDefinition"] = $"arn:aws:ecs:{region}:{account}:task-definition/{family}:{revision}",
+        ["startedBy"] = startedBy ?? $"events-rule/{family}-schedule",
+        ["group"] = $"family:{family}",
+        ["networkConfiguration"] = new JsonObject
         {
-            ["cluster"] = ClusterArn,
-            ["count"] = 1,
-            ["launchType"] = "EC2",
-            ["taskDefinition"] = $"arn:aws:ecs:{region}:{account}:task-definition/{family}:{revision}",
-            ["startedBy"] = startedBy ?? $"events-rule/{family}-schedule",
-            ["group"] = $"family:{family}",
-            ["networkConfiguration"] = new JsonObject
+            ["awsvpcConfiguration"] = new JsonObject
             {
-                ["awsvpcConfiguration"] = new JsonObject
-                {
-                    ["subnets"] = new JsonArray("subnet-0a1b2c3d4e5f60718"),
-                    ["securityGroups"] = new JsonArray("sg-0123456789abcdef0"),
-                    ["assignPublicIp"] = "DISABLED",
-                },
+                ["subnets"] = new JsonArray("subnet-0a1b2c3d4e5f60718"),
+                ["securityGroups"] = new JsonArray("sg-0123456789abcdef0"),
+                ["assignPublicIp"] = "DISABLED",
             },
-            ["overrides"] = new JsonObject
+        },
+        ["overrides"] = new JsonObject
+        {
+            ["containerOverrides"] = new JsonArray(new JsonObject
             {
-                ["containerOverrides"] = new JsonArray(new JsonObject
-                {
-                    ["name"] = "app",
-                    ["command"] = new JsonArray("run-report", "--date", time.ToString("yyyy-MM-dd")),
-                    ["environment"] = new JsonArray(new JsonObject { ["name"] = "MODE", ["value"] = "nightly" }),
-                }),
-            },
-            ["placementStrategy"] = new JsonArray(new JsonObject { ["type"] = "spread", ["field"] = "attribute:ecs.availability-zone" }),
-            ["enableECSManagedTags"] = true,
-            ["propagateTags"] = "TASK_DEFINITION",
-            ["tags"] = new JsonArray(new JsonObject { ["key"] = "team", ["value"] = "data" }),
-        };
+                ["name"] = "app",
+                ["command"] = new JsonArray("run-report", "--date", time.ToString("yyyy-MM-dd")),
+                ["environment"] = new JsonArray(new JsonObject { ["name"] = "MODE", ["value"] = "nightly" }),
+            }),
+        },
+        ["placementStrategy"] = new JsonArray(new JsonObject { ["type"] = "spread", ["field"] = "attribute:ecs.availability-zone" }),
+        ["enableECSManagedTags"] = true,
+        ["propagateTags"] = "TASK_DEFINITION",
+        ["tags"] = new JsonArray(new JsonObject { ["key"] = "team", ["value"] = "data" }),
+    };
+
+    /// <summary>CloudTrail's record of a RunTask <paramref name="request"/> that returned <c>failures[]</c>.</summary>
+    public JsonObject LaunchFailure(JsonObject request, DateTimeOffset time, string reason)
+    {
         var detail = new JsonObject
         {
             ["eventVersion"] = "1.08",

@@ -9,11 +9,20 @@ public sealed record PlatformConfig(IReadOnlyList<RouteConfig> Routes, string? D
 
     /// <summary>The launch retry policy of a job: its monitor's, or the defaults (jobs without a monitor get them too).</summary>
     public RetryPolicyConfig LaunchRetryFor(string job) =>
-        Monitors.FirstOrDefault(m => m.Job == job)?.LaunchRetry ?? RetryPolicyConfig.DefaultLaunch;
+        MonitorFor(job)?.LaunchRetry ?? RetryPolicyConfig.DefaultLaunch;
+
+    public MonitorConfig? MonitorFor(string job) => Monitors.FirstOrDefault(m => m.Job == job);
 }
 
-/// <summary>What the platform watches for one job (the retry and schedule issues add to it).</summary>
-public sealed record MonitorConfig(string Job, RetryPolicyConfig LaunchRetry);
+/// <summary>What the platform watches for one job (the schedule issue adds to it).</summary>
+public sealed record MonitorConfig(string Job, RetryPolicyConfig LaunchRetry)
+{
+    /// <summary>Runs still running this long after they were created are stopped.</summary>
+    public TimeSpan? Timeout { get; init; }
+
+    /// <summary>Retrying runs that failed, by failure kind: off unless configured (the job may not be idempotent).</summary>
+    public RetryPolicyConfig? FailureRetry { get; init; }
+}
 
 /// <summary>
 /// Step Functions' retry semantics: attempt n (the original launch is attempt 1) waits
@@ -22,6 +31,12 @@ public sealed record MonitorConfig(string Job, RetryPolicyConfig LaunchRetry);
 public sealed record RetryPolicyConfig(IReadOnlyList<string> Reasons, int MaxAttempts, TimeSpan Interval, double BackoffRate)
 {
     public static RetryPolicyConfig DefaultLaunch { get; } = new(["AGENT"], 3, TimeSpan.FromSeconds(10), 2);
+
+    /// <summary>
+    /// The failure kinds a run may be retried for (kebab-case, as the API shows them). Launch failures have their own
+    /// policy; a run stopped by a person or by its timeout is not retried.
+    /// </summary>
+    public static IReadOnlyList<string> RetriableKinds { get; } = ["exit-code", "out-of-memory", "failed-to-start", "infrastructure"];
 
     public TimeSpan DelayBefore(int attempt) => TimeSpan.FromTicks((long)(Interval.Ticks * Math.Pow(BackoffRate, Math.Max(0, attempt - 2))));
 

@@ -71,20 +71,34 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
             return null;
         }
         var job = String(monitor, "job", path + ".job", required: true);
-        var launch = RetryPolicyConfig.DefaultLaunch;
-        if (Child(monitor, "retry") is YamlMappingNode retry && Child(retry, "launch") is YamlMappingNode launchNode)
-        {
-            var at = path + ".retry.launch";
-            var reasons = Child(launchNode, "reasons") is null ? launch.Reasons : Strings(launchNode, "reasons", at + ".reasons");
-            var maxAttempts = Int(launchNode, "maxAttempts", at + ".maxAttempts") ?? launch.MaxAttempts;
-            var interval = Duration(launchNode, "interval", at + ".interval") ?? launch.Interval;
-            var rateText = String(launchNode, "backoffRate", at + ".backoffRate");
-            var rate = launch.BackoffRate;
-            if (rateText is not null && (!double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out rate) || rate < 1))
-                Error(Child(launchNode, "backoffRate")!, at + ".backoffRate", $"'{rateText}' is not a number of at least 1");
-            launch = new RetryPolicyConfig(reasons, maxAttempts, interval, rate);
-        }
-        return job is null ? null : new MonitorConfig(job, launch);
+        var timeout = Duration(monitor, "timeout", path + ".timeout");
+        var retry = Child(monitor, "retry") as YamlMappingNode;
+        var launch = Policy(retry, "launch", path + ".retry.launch", RetryPolicyConfig.DefaultLaunch, "reasons", _ => true, "");
+        var failure = Policy(retry, "failure", path + ".retry.failure", defaults: null, "kinds",
+            RetryPolicyConfig.RetriableKinds.Contains, $" (one of {string.Join(", ", RetryPolicyConfig.RetriableKinds)})");
+        return job is null ? null : new MonitorConfig(job, launch ?? RetryPolicyConfig.DefaultLaunch) { FailureRetry = failure, Timeout = timeout };
+    }
+
+    private RetryPolicyConfig? Policy(YamlMappingNode? retry, string key, string at, RetryPolicyConfig? defaults, string listKey,
+        Func<string, bool> isKnown, string known)
+    {
+        if (retry is null || Child(retry, key) is not YamlMappingNode node)
+            return defaults;
+        var template = defaults ?? RetryPolicyConfig.DefaultLaunch with { Reasons = [] };
+        var reasons = Child(node, listKey) is null ? template.Reasons : Strings(node, listKey, $"{at}.{listKey}");
+        foreach (var unknown in reasons.Where(r => !isKnown(r)))
+            Error(Child(node, listKey)!, $"{at}.{listKey}", $"'{unknown}' is not a failure kind that can be retried{known}");
+        if (reasons.Count == 0)
+            Error(node, $"{at}.{listKey}", "required: the list of what is retried");
+        var maxAttempts = Int(node, "maxAttempts", at + ".maxAttempts") ?? template.MaxAttempts;
+        if (maxAttempts is < 1 or > 10)
+            Error(Child(node, "maxAttempts")!, at + ".maxAttempts", "must be between 1 and 10 (the original attempt counts)");
+        var interval = Duration(node, "interval", at + ".interval") ?? template.Interval;
+        var rateText = String(node, "backoffRate", at + ".backoffRate");
+        var rate = template.BackoffRate;
+        if (rateText is not null && (!double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out rate) || rate < 1))
+            Error(Child(node, "backoffRate")!, at + ".backoffRate", $"'{rateText}' is not a number of at least 1");
+        return new RetryPolicyConfig(reasons, maxAttempts, interval, rate);
     }
 
     private RouteConfig? Route(YamlNode node, string path)
@@ -245,4 +259,15 @@ public static class DurationText
         };
         return true;
     }
+
+    /// <summary>The largest whole unit, as written in the file: 30m, 2h, 90s.</summary>
+    public static string Format(TimeSpan value) => value switch
+    {
+        { Ticks: 0 } => "0s",
+        _ when value.Ticks % TimeSpan.TicksPerDay == 0 => $"{(long)value.TotalDays}d",
+        _ when value.Ticks % TimeSpan.TicksPerHour == 0 => $"{(long)value.TotalHours}h",
+        _ when value.Ticks % TimeSpan.TicksPerMinute == 0 => $"{(long)value.TotalMinutes}m",
+        _ when value.Ticks % TimeSpan.TicksPerSecond == 0 => $"{(long)value.TotalSeconds}s",
+        _ => $"{(long)value.TotalMilliseconds}ms",
+    };
 }

@@ -11,7 +11,7 @@ using Platform.History.Features.TrackRuns;
 namespace Platform.History.Features.PublishRunOutcomes;
 
 /// <summary>
-/// Publishes each finished run to the other services from the stored events, so nothing is lost between "stored"
+/// Publishes each run's start and end to the other services from the stored events, so nothing is lost between "stored"
 /// and "published". Marten saves its checkpoint after this returns: after a crash a page may be published again,
 /// with the same <c>MessageId</c> (the stored event's id), and consumers dedupe on it.
 /// </summary>
@@ -25,6 +25,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         Name = "run-outcomes";
         IncludeType<RunFinished>();
         IncludeType<LaunchFailureRecorded>();
+        IncludeType<TaskStateRecorded>();
         Options.BatchSize = 500;
     }
 
@@ -43,6 +44,8 @@ public sealed class RunOutcomePublisher : SubscriptionBase
             {
                 RunFinished finished when runs.TryGetValue(finished.RunId, out var run) => ToMessage(finished, run),
                 LaunchFailureRecorded failed => ToMessage(failed),
+                // The first event stored for a task opens its run (events arrive out of order: it may not be PROVISIONING).
+                TaskStateRecorded { Change.LastStatus: not "STOPPED" } recorded when e.Version == 1 => ToMessage(recorded),
                 _ => null,
             };
             if (message is not null)
@@ -58,6 +61,12 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         : new RunFailed(run.Id, run.Job, run.Cluster, run.TaskArn ?? run.Id, run.TaskDefinition, run.Region, run.Account,
             run.StartedBy, run.Group, finished.Kind ?? FailureKind.ExitCode, finished.Reason ?? "", finished.StopCode,
             finished.Containers, run.CreatedAt, run.StartedAt, run.StoppedAt ?? finished.FinishedAt, run.Duration);
+
+    private static RunStarted ToMessage(TaskStateRecorded recorded)
+    {
+        var change = recorded.Change;
+        return new RunStarted(change.TaskArn, recorded.Job, change.ClusterName, change.TaskArn, change.Region, change.CreatedAt ?? change.Time, change.StartedBy);
+    }
 
     private static LaunchFailed ToMessage(LaunchFailureRecorded recorded)
     {

@@ -1,0 +1,6 @@
+namespace Platform.Contracts.History;
+
+/// <summary>
+/// A task of a job was seen for the first time, before it stopped. Published once per run; dedupe on <see cref="RunId"/>.
+/// </summary>
+public record RunStarted(string RunId, string Job, string Cluster, string TaskArn, string Region, DateTimeOffset CreatedAt, string? StartedBy);

@@ -1,0 +1,25 @@
+using Marten;
+using MassTransit;
+using Platform.Contracts.History;
+using Platform.ServiceDefaults.Configuration;
+
+namespace Platform.Retry.Features.StopOverrunningRuns;
+
+/// <summary>Watches each new run of a job that has a timeout. Idempotent: the watch's id is the task ARN.</summary>
+public sealed class RunStartedConsumer(IRetryStore store, PlatformConfigSource config) : IConsumer<RunStarted>
+{
+    public async Task Consume(ConsumeContext<RunStarted> context)
+    {
+        var started = context.Message;
+        if (config.Current.MonitorFor(started.Job)?.Timeout is not { } timeout)
+            return;
+        await using var session = store.LightweightSession();
+        if (await session.LoadAsync<TimeoutWatch>(started.TaskArn, context.CancellationToken) is not null)
+            return;
+        session.Store(new TimeoutWatch
+        {
+            Id = started.TaskArn, Job = started.Job, Cluster = started.Cluster, Timeout = timeout, Deadline = started.CreatedAt + timeout,
+        });
+        await session.SaveChangesAsync(context.CancellationToken);
+    }
+}

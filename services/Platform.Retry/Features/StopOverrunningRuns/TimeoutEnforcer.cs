@@ -1,0 +1,89 @@
+using Marten;
+using MassTransit;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.Contracts.Retry;
+using Platform.Retry.Features.CallEcs;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Configuration;
+
+namespace Platform.Retry.Features.StopOverrunningRuns;
+
+/// <summary>
+/// Stops runs still running past their deadline, whoever launched them. At a deadline ECS is asked first (one
+/// DescribeTasks per cluster for up to 100 tasks), so a run that ended in time costs no StopTask. One instance does
+/// this (a PostgreSQL advisory lock); watches are durable, so a restart misses no deadline.
+/// </summary>
+public sealed partial class TimeoutEnforcer(
+    IRetryStore store, IEcsApi ecs, IBus bus, IOptions<RetryOptions> options, TimeProvider clock, ILogger<TimeoutEnforcer> logger)
+    : BackgroundService
+{
+    public const string ReasonPrefix = "Stopped by Platform: exceeded timeout of ";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var lease = await TryLeadAsync(stoppingToken);
+                while (lease is not null && !stoppingToken.IsCancellationRequested)
+                {
+                    await StopOverrunningAsync(stoppingToken);
+                    await Task.Delay(options.Value.PollInterval, clock, stoppingToken);
+                }
+                if (lease is null)
+                    await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogFailed(e);
+                await Task.Delay(TimeSpan.FromSeconds(2), clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task StopOverrunningAsync(CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var now = clock.GetUtcNow();
+        var due = await session.Query<TimeoutWatch>().Where(w => w.Status == WatchStatus.Watching && w.Deadline <= now)
+            .OrderBy(w => w.Deadline).Take(500).ToListAsync(ct);
+        foreach (var cluster in due.GroupBy(w => w.Cluster))
+        foreach (var chunk in cluster.Chunk(100))
+        {
+            var described = await ecs.DescribeTasksAsync(new DescribeTasksRequest(cluster.Key, chunk.Select(w => w.Id).ToList()), ct);
+            var running = (described.Tasks ?? []).Where(t => t.LastStatus != "STOPPED" && t.DesiredStatus != "STOPPED")
+                .Select(t => t.TaskArn).ToHashSet();
+            foreach (var watch in chunk)
+            {
+                if (!running.Contains(watch.Id))
+                {
+                    // Stopped in time, already stopping, or so long gone that ECS no longer knows it (MISSING).
+                    session.Store(watch with { Status = WatchStatus.Finished });
+                    continue;
+                }
+                var reason = ReasonPrefix + DurationText.Format(watch.Timeout);
+                await ecs.StopTaskAsync(new StopTaskRequest(watch.Cluster, watch.Id, reason), ct);
+                session.Store(watch with { Status = WatchStatus.Stopped });
+                await session.SaveChangesAsync(ct);
+                LogStopped(watch.Job, watch.Id, reason);
+                await bus.Publish(new RunTimedOut(watch.Id, watch.Job, watch.Cluster, watch.Id, watch.Timeout, clock.GetUtcNow(), reason), ct);
+            }
+            await session.SaveChangesAsync(ct);
+        }
+    }
+
+    private Task<NpgsqlConnection?> TryLeadAsync(CancellationToken ct) =>
+        LeaderLease.TryAcquireAsync(options.Value.ConnectionString!, "platform-timeout-enforcer:" + options.Value.Schema, ct);
+
+    [LoggerMessage(LogLevel.Information, "Stopped run {TaskArn} of {Job}: {Reason}")]
+    private partial void LogStopped(string job, string taskArn, string reason);
+
+    [LoggerMessage(LogLevel.Error, "Stopping overrunning runs failed; trying again")]
+    private partial void LogFailed(Exception e);
+}

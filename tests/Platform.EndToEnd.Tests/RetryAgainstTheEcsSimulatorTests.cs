@@ -1,0 +1,136 @@
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.EcsSimulator;
+using Platform.Testing;
+using Xunit;
+
+namespace Platform.EndToEnd.Tests;
+
+/// <summary>
+/// Ingest, history and retry as separate processes over RabbitMQ, with the ECS simulator standing in for ECS: it
+/// answers the signed RunTask/StopTask/DescribeTasks calls and sends EventBridge's events to ingest.
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private const string ApiKey = "e2e-ingest-key-0123456789";
+    private const string RunTask = "AmazonEC2ContainerServiceV20141113.RunTask";
+    private readonly string schema = PostgresFixture.NewSchema();
+    private readonly string prefix = "sim-" + Guid.NewGuid().ToString("N")[..6];
+    private readonly string configFile = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
+    private RabbitMqVirtualHost vhost = null!;
+
+    public async Task InitializeAsync() => vhost = await RabbitMqVirtualHost.CreateAsync();
+
+    public async Task DisposeAsync()
+    {
+        await vhost.DisposeAsync();
+        await postgres.DropSchemaAsync(schema);
+        await postgres.DropSchemaAsync(schema + "_r");
+        File.Delete(configFile);
+    }
+
+    [Fact]
+    public async Task Launch_failures_are_relaunched_whole_up_to_maxAttempts_a_restart_in_backoff_loses_nothing_and_an_overrun_is_stopped()
+    {
+        await File.WriteAllTextAsync(configFile, $$"""
+            monitors:
+              - job: {{prefix}}-report
+                retry: { launch: { reasons: [AGENT], maxAttempts: 3, interval: 1s, backoffRate: 1 } }
+              - job: {{prefix}}-flaky
+                retry: { launch: { reasons: [AGENT], maxAttempts: 3, interval: 1s, backoffRate: 1 } }
+              - job: {{prefix}}-slow
+                retry: { launch: { reasons: [AGENT], maxAttempts: 3, interval: 8s } }
+              - job: {{prefix}}-overrun
+                timeout: 4s
+            """);
+        await using var ingest = await ServiceProcess.StartAsync("Platform.Ingest", Environment(("Ingest__ApiKey", ApiKey)));
+        await using var simulator = await EcsSimulatorHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Simulator:IngestUrl"] = ingest.BaseAddress.ToString(),
+            ["Simulator:IngestApiKey"] = ApiKey,
+            [$"Simulator:Jobs:{prefix}-report:LaunchFailures"] = "1",
+            [$"Simulator:Jobs:{prefix}-report:RunFor"] = "00:00:01",
+            [$"Simulator:Jobs:{prefix}-flaky:LaunchFailures"] = "100",
+            [$"Simulator:Jobs:{prefix}-slow:LaunchFailures"] = "1",
+            [$"Simulator:Jobs:{prefix}-slow:RunFor"] = "00:00:01",
+            [$"Simulator:Jobs:{prefix}-overrun:RunFor"] = "00:10:00",
+        });
+        var ecs = simulator.Services.GetRequiredService<SimulatedEcs>();
+        await using var history = await ServiceProcess.StartAsync("Platform.History", Environment(("History__Schema", schema)));
+        var retryEnvironment = Environment(
+            ("Retry__Schema", schema + "_r"), ("Retry__Ecs__Region", "eu-west-1"), ("Retry__Ecs__ServiceUrl", simulator.Urls.First()),
+            ("Retry__PollInterval", "00:00:00.200"), ("Platform__ConfigFile", configFile),
+            ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLESIMULATOR"), ("AWS_SECRET_ACCESS_KEY", "simulator-secret-key"));
+        var retry = await ServiceProcess.StartAsync("Platform.Retry", retryEnvironment);
+        var api = new HttpClient { BaseAddress = history.BaseAddress };
+        var control = new HttpClient { BaseAddress = new Uri(simulator.Urls.First()) };
+
+        try
+        {
+            // The scheduled launches, as EventBridge makes them: unsigned calls inside the simulator.
+            foreach (var job in new[] { "report", "flaky", "slow", "overrun" })
+                (await control.PostAsync($"/_simulator/launch/{prefix}-{job}", null)).EnsureSuccessStatusCode();
+            var launchedAt = DateTimeOffset.UtcNow;
+
+            // Restart retry while the slow job's relaunch waits out its 8 s backoff.
+            await Eventually.Get(() => Runs(api, "slow"), r => r.Count == 1, TimeSpan.FromSeconds(30), "the slow job's launch failure in history");
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            await retry.DisposeAsync();
+            retry = await ServiceProcess.StartAsync("Platform.Retry", retryEnvironment);
+
+            var report = await Eventually.Get(() => Runs(api, "report"), r => r.Any(x => x!["status"]!.GetValue<string>() == "succeeded"),
+                TimeSpan.FromSeconds(60), "the relaunched report to succeed\n" + retry.Output);
+            Assert.Equal(["launch-failed", "succeeded"], report.Select(r => r!["status"]!.GetValue<string>()).Order());
+            var relaunch = Assert.Single(Calls(ecs, "report"));
+            var original = (JsonObject)relaunch.Body.DeepClone();
+            Assert.Matches("^platform/[0-9a-f]{16}/2$", original["startedBy"]!.GetValue<string>());
+            Assert.Equal(relaunch.Body["startedBy"]!.GetValue<string>(), report.Single(r => r!["status"]!.GetValue<string>() == "succeeded")!["startedBy"]!.GetValue<string>());
+            foreach (var parameter in new[] { "cluster", "taskDefinition", "count", "launchType", "networkConfiguration", "overrides", "placementStrategy", "tags", "propagateTags", "enableECSManagedTags", "group", "clientToken" })
+                Assert.True(original[parameter] is not null, $"the relaunch lost {parameter}");
+
+            await Eventually.Get(() => Task.FromResult(Calls(ecs, "flaky")), c => c.Count >= 2, TimeSpan.FromSeconds(30), "the flaky job's relaunches");
+            var overrun = await Eventually.Get(() => Runs(api, "overrun"), r => r.Count == 1 && r[0]!["status"]!.GetValue<string>() == "failed",
+                TimeSpan.FromSeconds(60), "the overrunning run to be stopped\n" + retry.Output);
+            Assert.Equal("timed-out", overrun[0]!["failureKind"]!.GetValue<string>());
+            Assert.Equal("Stopped by Platform: exceeded timeout of 4s", overrun[0]!["stoppedReason"]!.GetValue<string>());
+
+            var slow = await Eventually.Get(() => Task.FromResult(Calls(ecs, "slow")), c => c.Count >= 1, TimeSpan.FromSeconds(30), "the slow job's relaunch after the restart");
+            Assert.True(slow[0].At - launchedAt >= TimeSpan.FromSeconds(7), $"relaunched {slow[0].At - launchedAt} after the failure, before its due time");
+
+            await Task.Delay(TimeSpan.FromSeconds(4));
+            Assert.Equal(["2", "3"], Calls(ecs, "flaky").Select(c => c.Body["startedBy"]!.GetValue<string>().Split('/')[2]));
+            Assert.Single(Calls(ecs, "slow"));
+            Assert.Single(Calls(ecs, "report"));
+            Assert.Single(ecs.Calls, c => c.Target.EndsWith(".StopTask", StringComparison.Ordinal));
+        }
+        finally
+        {
+            await retry.DisposeAsync();
+        }
+    }
+
+    private List<SimulatorCall> Calls(SimulatedEcs ecs, string job) =>
+        ecs.Calls.Where(c => c.Target == RunTask && c.Body["taskDefinition"]!.GetValue<string>().Contains($"/{prefix}-{job}:", StringComparison.Ordinal)).ToList();
+
+    private async Task<JsonArray> Runs(HttpClient api, string job)
+    {
+        var response = await api.GetAsync($"/jobs/{prefix}-{job}/runs");
+        return response.IsSuccessStatusCode ? (await response.Content.ReadFromJsonAsync<JsonArray>())! : [];
+    }
+
+    private Dictionary<string, string> Environment(params (string Key, string Value)[] settings)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["ConnectionStrings__Postgres"] = postgres.ConnectionString,
+            ["ConnectionStrings__RabbitMq"] = vhost.Uri,
+            ["Bus__Transport"] = "RabbitMq",
+        };
+        foreach (var (key, value) in settings)
+            environment[key] = value;
+        return environment;
+    }
+}
