@@ -31,11 +31,13 @@ public static class HistoryStore
         opts.Events.AddEventType<TaskStateRecorded>();
         opts.Events.AddEventType<LaunchFailureRecorded>();
         opts.Events.AddEventType<RunFinished>();
+        opts.Events.AddEventType<LaunchRequestRecorded>();
 
         opts.Schema.For<Run>()
             .Duplicate(r => r.Job)
             .Duplicate(r => r.CreatedAt);
         opts.Schema.For<JobSummary>();
+        opts.Schema.For<LaunchRequest>();
     }
 
     public static IServiceCollection AddHistoryStore(this IServiceCollection services, bool development)

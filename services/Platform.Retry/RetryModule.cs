@@ -2,7 +2,7 @@ using Amazon.Runtime.Credentials;
 using JasperFx;
 using Marten;
 using MassTransit;
-using Platform.Retry.Features.RelaunchFailedLaunches;
+using Platform.Retry.Features.RetryFailures;
 using Platform.Retry.Features.StopOverrunningRuns;
 using Platform.ServiceDefaults.Configuration;
 using Weasel.Core;
@@ -42,6 +42,7 @@ public static class RetryModule
         builder.AddBusConsumers(x =>
         {
             x.AddConsumer<LaunchFailedConsumer>().Endpoint(e => e.Name = PlatformTopology.RetryRunOutcomes);
+            x.AddConsumer<RunFailedConsumer>().Endpoint(e => e.Name = PlatformTopology.RetryRunOutcomes);
             x.AddConsumer<RunStartedConsumer>().Endpoint(e => e.Name = PlatformTopology.RetryRunOutcomes);
             x.ConfigureSingleWriterEndpoint(PlatformTopology.RetryRunOutcomes);
         });

@@ -45,6 +45,8 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
                 retry: { launch: { reasons: [AGENT], maxAttempts: 3, interval: 8s } }
               - job: {{prefix}}-overrun
                 timeout: 4s
+              - job: {{prefix}}-etl
+                retry: { failure: { kinds: [exit-code], maxAttempts: 2, interval: 1s } }
             """);
         await using var ingest = await ServiceProcess.StartAsync("Platform.Ingest", Environment(("Ingest__ApiKey", ApiKey)));
         await using var simulator = await EcsSimulatorHost.StartAsync(new Dictionary<string, string?>
@@ -57,6 +59,8 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
             [$"Simulator:Jobs:{prefix}-slow:LaunchFailures"] = "1",
             [$"Simulator:Jobs:{prefix}-slow:RunFor"] = "00:00:01",
             [$"Simulator:Jobs:{prefix}-overrun:RunFor"] = "00:10:00",
+            [$"Simulator:Jobs:{prefix}-etl:RunFor"] = "00:00:01",
+            [$"Simulator:Jobs:{prefix}-etl:ExitCode"] = "3",
         });
         var ecs = simulator.Services.GetRequiredService<SimulatedEcs>();
         await using var history = await ServiceProcess.StartAsync("Platform.History", Environment(("History__Schema", schema)));
@@ -71,7 +75,7 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
         try
         {
             // The scheduled launches, as EventBridge makes them: unsigned calls inside the simulator.
-            foreach (var job in new[] { "report", "flaky", "slow", "overrun" })
+            foreach (var job in new[] { "report", "flaky", "slow", "overrun", "etl" })
                 (await control.PostAsync($"/_simulator/launch/{prefix}-{job}", null)).EnsureSuccessStatusCode();
             var launchedAt = DateTimeOffset.UtcNow;
 
@@ -100,7 +104,15 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
             var slow = await Eventually.Get(() => Task.FromResult(Calls(ecs, "slow")), c => c.Count >= 1, TimeSpan.FromSeconds(30), "the slow job's relaunch after the restart");
             Assert.True(slow[0].At - launchedAt >= TimeSpan.FromSeconds(7), $"relaunched {slow[0].At - launchedAt} after the failure, before its due time");
 
+            // A failed run is retried (opted in for exit-code) with the request CloudTrail recorded, once: maxAttempts is 2.
+            var etl = await Eventually.Get(() => Runs(api, "etl"), r => r.Count == 2 && r.All(x => x!["status"]!.GetValue<string>() == "failed"),
+                TimeSpan.FromSeconds(60), "the etl job's run and its retry to fail\n" + retry.Output);
+            var etlRetry = Assert.Single(Calls(ecs, "etl"));
+            Assert.NotNull(etlRetry.Body["networkConfiguration"]);
+            Assert.Matches("/2$", etlRetry.Body["startedBy"]!.GetValue<string>());
+
             await Task.Delay(TimeSpan.FromSeconds(4));
+            Assert.Single(Calls(ecs, "etl"));
             Assert.Equal(["2", "3"], Calls(ecs, "flaky").Select(c => c.Body["startedBy"]!.GetValue<string>().Split('/')[2]));
             Assert.Single(Calls(ecs, "slow"));
             Assert.Single(Calls(ecs, "report"));
@@ -112,8 +124,13 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
         }
     }
 
+    /// <summary>
+    /// The relaunch attempts ECS saw for a job: RunTask calls by client token. A retry killed between its call and its
+    /// commit calls again with the same token, which ECS answers as before, without starting anything.
+    /// </summary>
     private List<SimulatorCall> Calls(SimulatedEcs ecs, string job) =>
-        ecs.Calls.Where(c => c.Target == RunTask && c.Body["taskDefinition"]!.GetValue<string>().Contains($"/{prefix}-{job}:", StringComparison.Ordinal)).ToList();
+        ecs.Calls.Where(c => c.Target == RunTask && c.Body["taskDefinition"]!.GetValue<string>().Contains($"/{prefix}-{job}:", StringComparison.Ordinal))
+            .DistinctBy(c => c.Body["clientToken"]!.GetValue<string>()).ToList();
 
     private async Task<JsonArray> Runs(HttpClient api, string job)
     {

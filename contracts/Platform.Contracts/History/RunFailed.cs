@@ -1,6 +1,11 @@
+using System.Text.Json;
+
 namespace Platform.Contracts.History;
 
-/// <summary>A run that reached STOPPED and failed. Published once per run; dedupe on <see cref="RunId"/>.</summary>
+/// <summary>
+/// A run that reached STOPPED and failed. Published once per run; dedupe on <see cref="RunId"/>.
+/// <see cref="LaunchRequest"/> is the RunTask request that started it, when CloudTrail's record of it arrived first.
+/// </summary>
 public record RunFailed(
     string RunId,
     string Job,
@@ -18,4 +23,5 @@ public record RunFailed(
     DateTimeOffset? CreatedAt,
     DateTimeOffset? StartedAt,
     DateTimeOffset? StoppedAt,
-    TimeSpan? Duration);
+    TimeSpan? Duration,
+    JsonElement? LaunchRequest = null);

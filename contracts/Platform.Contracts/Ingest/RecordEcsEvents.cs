@@ -8,4 +8,5 @@ namespace Platform.Contracts.Ingest;
 /// </summary>
 public record RecordEcsEvents(
     IReadOnlyList<TaskStateChanged> TaskStateChanges,
-    IReadOnlyList<TaskLaunchFailed> LaunchFailures);
+    IReadOnlyList<TaskLaunchFailed> LaunchFailures,
+    IReadOnlyList<TaskLaunchRequested> LaunchRequests);

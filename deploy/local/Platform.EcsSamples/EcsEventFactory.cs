@@ -131,7 +131,26 @@ public sealed class EcsEventFactory(string account = "123456789012", string regi
     };
 
     /// <summary>CloudTrail's record of a RunTask <paramref name="request"/> that returned <c>failures[]</c>.</summary>
-    public JsonObject LaunchFailure(JsonObject request, DateTimeOffset time, string reason)
+    public JsonObject LaunchFailure(JsonObject request, DateTimeOffset time, string reason) =>
+        RunTaskCall(request, time, new JsonObject
+        {
+            ["tasks"] = new JsonArray(),
+            ["failures"] = new JsonArray(new JsonObject
+            {
+                ["arn"] = $"arn:aws:ecs:{region}:{account}:container-instance/{cluster}/0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                ["reason"] = reason,
+            }),
+        });
+
+    /// <summary>CloudTrail's record of a RunTask <paramref name="request"/> that started the tasks <paramref name="taskArns"/>.</summary>
+    public JsonObject LaunchSucceeded(JsonObject request, DateTimeOffset time, params string[] taskArns) =>
+        RunTaskCall(request, time, new JsonObject
+        {
+            ["tasks"] = new JsonArray([.. taskArns.Select(arn => new JsonObject { ["taskArn"] = arn, ["lastStatus"] = "PROVISIONING", ["clusterArn"] = ClusterArn })]),
+            ["failures"] = new JsonArray(),
+        });
+
+    private JsonObject RunTaskCall(JsonObject request, DateTimeOffset time, JsonObject response)
     {
         var detail = new JsonObject
         {
@@ -150,16 +169,8 @@ public sealed class EcsEventFactory(string account = "123456789012", string regi
             ["awsRegion"] = region,
             ["sourceIPAddress"] = "events.amazonaws.com",
             ["userAgent"] = "events.amazonaws.com",
-            ["requestParameters"] = request,
-            ["responseElements"] = new JsonObject
-            {
-                ["tasks"] = new JsonArray(),
-                ["failures"] = new JsonArray(new JsonObject
-                {
-                    ["arn"] = $"arn:aws:ecs:{region}:{account}:container-instance/{cluster}/0f1e2d3c4b5a69788796a5b4c3d2e1f0",
-                    ["reason"] = reason,
-                }),
-            },
+            ["requestParameters"] = request.DeepClone(),
+            ["responseElements"] = response,
             ["requestID"] = Guid.NewGuid().ToString(),
             ["eventID"] = Guid.NewGuid().ToString(),
             ["readOnly"] = false,

@@ -40,39 +40,45 @@ public sealed class SimulatedEcs(IOptions<SimulatorOptions> options, EventForwar
         var now = clock.GetUtcNow();
         lock (gate)
         {
-            if (request["clientToken"]?.GetValue<string>() is { } token && byClientToken.TryGetValue(token, out var earlier))
+            var token = request["clientToken"]?.GetValue<string>();
+            if (token is not null && byClientToken.TryGetValue(token, out var earlier))
                 return (JsonObject)earlier.DeepClone();
-
-            var failed = failuresInARow.GetValueOrDefault(family);
-            if (failed < job.LaunchFailures)
-            {
-                failuresInARow[family] = failed + 1;
-                var factory = Factory(cluster);
-                events.Send(factory.LaunchFailure(request, now, job.LaunchFailureReason));
-                return new JsonObject
-                {
-                    ["tasks"] = new JsonArray(),
-                    ["failures"] = new JsonArray(new JsonObject
-                    {
-                        ["arn"] = $"arn:aws:ecs:{options.Value.Region}:{options.Value.Account}:container-instance/{cluster}/0f1e2d3c4b5a69788796a5b4c3d2e1f0",
-                        ["reason"] = job.LaunchFailureReason,
-                    }),
-                };
-            }
-            failuresInARow[family] = 0;
-
-            var taskId = Guid.NewGuid().ToString("N");
-            var run = Factory(cluster).Run(family, now, job.RunFor, job.ExitCode == 0 ? RunEnding.Success : RunEnding.ExitCode, taskId, revision,
-                job.ExitCode, request["group"]?.GetValue<string>(), request["startedBy"]?.GetValue<string>() ?? "", options.Value.Pace);
-            var task = new SimulatedTask(Factory(cluster).TaskArn(taskId), cluster, family, revision, now, request["startedBy"]?.GetValue<string>(),
-                request["group"]?.GetValue<string>());
-            tasks[task.Arn] = task;
-            Play(task, run);
-            var response = new JsonObject { ["tasks"] = new JsonArray(Describe(task)), ["failures"] = new JsonArray() };
-            if (request["clientToken"]?.GetValue<string>() is { } newToken)
-                byClientToken[newToken] = (JsonObject)response.DeepClone();
+            var response = Launch(request, family, revision, cluster, job, now);
+            if (token is not null)
+                byClientToken[token] = (JsonObject)response.DeepClone();
             return response;
         }
+    }
+
+    private JsonObject Launch(JsonObject request, string family, int revision, string cluster, SimulatedJob job, DateTimeOffset now)
+    {
+        var failed = failuresInARow.GetValueOrDefault(family);
+        if (failed < job.LaunchFailures)
+        {
+            failuresInARow[family] = failed + 1;
+            var factory = Factory(cluster);
+            events.Send(factory.LaunchFailure(request, now, job.LaunchFailureReason));
+            return new JsonObject
+            {
+                ["tasks"] = new JsonArray(),
+                ["failures"] = new JsonArray(new JsonObject
+                {
+                    ["arn"] = $"arn:aws:ecs:{options.Value.Region}:{options.Value.Account}:container-instance/{cluster}/0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                    ["reason"] = job.LaunchFailureReason,
+                }),
+            };
+        }
+        failuresInARow[family] = 0;
+
+        var taskId = Guid.NewGuid().ToString("N");
+        var run = Factory(cluster).Run(family, now, job.RunFor, job.ExitCode == 0 ? RunEnding.Success : RunEnding.ExitCode, taskId, revision,
+            job.ExitCode, request["group"]?.GetValue<string>(), request["startedBy"]?.GetValue<string>() ?? "", options.Value.Pace);
+        var task = new SimulatedTask(Factory(cluster).TaskArn(taskId), cluster, family, revision, now, request["startedBy"]?.GetValue<string>(),
+            request["group"]?.GetValue<string>());
+        tasks[task.Arn] = task;
+        Play(task, run);
+        events.Send(Factory(cluster).LaunchSucceeded(request, now, task.Arn));
+        return new JsonObject { ["tasks"] = new JsonArray(Describe(task)), ["failures"] = new JsonArray() };
     }
 
     public JsonObject StopTask(JsonObject request)

@@ -36,13 +36,17 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         var runs = finishedRunIds.Count == 0
             ? new Dictionary<string, Run>()
             : (await operations.LoadManyAsync<Run>(cancellationToken, finishedRunIds)).ToDictionary(r => r.Id);
+        var failedRunIds = page.Events.Select(e => e.Data).OfType<RunFinished>().Where(f => !f.Succeeded).Select(f => f.RunId).ToList();
+        var requests = failedRunIds.Count == 0
+            ? new Dictionary<string, LaunchRequest>()
+            : (await operations.LoadManyAsync<LaunchRequest>(cancellationToken, failedRunIds)).ToDictionary(r => r.Id);
 
         var publishes = new List<Task>(page.Events.Count);
         foreach (var e in page.Events)
         {
             object? message = e.Data switch
             {
-                RunFinished finished when runs.TryGetValue(finished.RunId, out var run) => ToMessage(finished, run),
+                RunFinished finished when runs.TryGetValue(finished.RunId, out var run) => ToMessage(finished, run, requests.GetValueOrDefault(run.Id)),
                 LaunchFailureRecorded failed => ToMessage(failed),
                 // The first event stored for a task opens its run (events arrive out of order: it may not be PROVISIONING).
                 TaskStateRecorded { Change.LastStatus: not "STOPPED" } recorded when e.Version == 1 => ToMessage(recorded),
@@ -55,12 +59,12 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         return NullChangeListener.Instance;
     }
 
-    private static object ToMessage(RunFinished finished, Run run) => finished.Succeeded
+    private static object ToMessage(RunFinished finished, Run run, LaunchRequest? request) => finished.Succeeded
         ? new RunSucceeded(run.Id, run.Job, run.Cluster, run.TaskArn ?? run.Id, run.TaskDefinition, run.Region, run.Account,
             run.StartedBy, run.CreatedAt, run.StartedAt, run.StoppedAt ?? finished.FinishedAt, run.Duration)
         : new RunFailed(run.Id, run.Job, run.Cluster, run.TaskArn ?? run.Id, run.TaskDefinition, run.Region, run.Account,
             run.StartedBy, run.Group, finished.Kind ?? FailureKind.ExitCode, finished.Reason ?? "", finished.StopCode,
-            finished.Containers, run.CreatedAt, run.StartedAt, run.StoppedAt ?? finished.FinishedAt, run.Duration);
+            finished.Containers, run.CreatedAt, run.StartedAt, run.StoppedAt ?? finished.FinishedAt, run.Duration, request?.Parameters);
 
     private static RunStarted ToMessage(TaskStateRecorded recorded)
     {

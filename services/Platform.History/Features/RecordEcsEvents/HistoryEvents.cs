@@ -15,6 +15,15 @@ public sealed record LaunchFailureRecorded(string Job, TaskLaunchFailed Failure)
     public string Reason => Failure.Failures.Count > 0 ? Failure.Failures[0].Reason : "UNKNOWN";
 }
 
+/// <summary>
+/// A RunTask call that started tasks, with its complete request (stream key: <c>launch-request:&lt;event id&gt;</c>), so a
+/// failed run can be retried exactly as it was launched.
+/// </summary>
+public sealed record LaunchRequestRecorded(string Job, TaskLaunchRequested Request);
+
+/// <summary>The request that launched a task, by task ARN (written with its <see cref="LaunchRequestRecorded"/>).</summary>
+public sealed record LaunchRequest(string Id, string Job, System.Text.Json.JsonElement Parameters);
+
 /// <summary>The task reached STOPPED and was classified; appended once per run.</summary>
 public sealed record RunFinished(
     string RunId,

@@ -11,4 +11,6 @@ public class JobNaming
     public virtual string For(TaskStateChanged change) => change.Family;
 
     public virtual string For(TaskLaunchFailed failure) => failure.Family;
+
+    public virtual string For(TaskLaunchRequested request) => request.Family;
 }

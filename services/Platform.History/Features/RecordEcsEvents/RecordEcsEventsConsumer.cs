@@ -23,6 +23,7 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
     {
         var changes = context.Message.SelectMany(m => m.Message.TaskStateChanges).DistinctBy(c => c.EventId).ToList();
         var failures = context.Message.SelectMany(m => m.Message.LaunchFailures).DistinctBy(f => f.EventId).ToList();
+        var requests = context.Message.SelectMany(m => m.Message.LaunchRequests ?? []).DistinctBy(r => r.EventId).ToList();
 
         var started = clock.GetTimestamp();
         await using var session = store.LightweightSession();
@@ -71,6 +72,8 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
             appended++;
         }
 
+        appended += await RecordLaunchRequestsAsync(session, requests, context.CancellationToken);
+
         if (appended == 0)
             return;
         await SummarizeAsync(session, finishing, context.CancellationToken);
@@ -85,7 +88,23 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
             throw new RecordingFailedException(e);
         }
         LogRecorded(context.Message.Length, appended, finishing.Count,
-            changes.Count + failures.Count - (appended - finishing.OfType<RunFinished>().Count()), clock.GetElapsedTime(started).TotalMilliseconds);
+            changes.Count + failures.Count + requests.Count - (appended - finishing.OfType<RunFinished>().Count()), clock.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private async Task<int> RecordLaunchRequestsAsync(IDocumentSession session, List<TaskLaunchRequested> requests, CancellationToken ct)
+    {
+        if (requests.Count == 0)
+            return 0;
+        var known = (await session.LoadManyAsync<LaunchRequest>(ct, requests.SelectMany(r => r.TaskArns).Distinct().ToList())).Select(r => r.Id).ToHashSet();
+        var appended = 0;
+        foreach (var request in requests.Where(r => r.TaskArns.Any(arn => !known.Contains(arn))))
+        {
+            var recorded = new LaunchRequestRecorded(naming.For(request), request);
+            session.Events.Append("launch-request:" + request.EventId, Build(session, recorded, DeterministicId.ForEcsEvent(request.EventId)));
+            session.Store(request.TaskArns.Select(arn => new LaunchRequest(arn, recorded.Job, request.RequestParameters)).ToArray());
+            appended++;
+        }
+        return appended;
     }
 
     private static async Task SummarizeAsync(IDocumentSession session, List<object> finishing, CancellationToken ct)

@@ -51,7 +51,7 @@ public static class ImportCommand
                     }
                     else
                     {
-                        await sender.SendAsync(batch.TaskStateChanges, batch.LaunchFailures, ct);
+                        await sender.SendAsync(batch, ct);
                         totals.Accepted += batch.Accepted;
                         totals.Ignored += batch.Ignored;
                     }

@@ -7,7 +7,7 @@ namespace Platform.Ingest.Features.NormalizeEcsEvents;
 
 /// <summary>
 /// Turns EventBridge events (one JSON object, or an array of them) into our contracts. Understands
-/// "ECS Task State Change" and CloudTrail RunTask/StartTask calls that returned failures; acknowledges and counts as
+/// "ECS Task State Change" and CloudTrail RunTask/StartTask calls (their failures, and the requests of tasks they started); acknowledges and counts as
 /// ignored any other well-formed event.
 /// </summary>
 public sealed class EcsEventParser(IOptions<IngestOptions> options)
@@ -86,11 +86,18 @@ public sealed class EcsEventParser(IOptions<IngestOptions> options)
                         batch.TaskStateChanges.Add(change);
                     break;
                 case ("AWS API Call via CloudTrail", "aws.ecs"):
-                    var failure = ParseLaunchFailure(element, detail, at);
-                    if (failure is null || IsServiceTask(failure.Group))
-                        batch.Ignored++;
-                    else
-                        batch.LaunchFailures.Add(failure);
+                    switch (ParseLaunch(element, detail, at))
+                    {
+                        case TaskLaunchFailed failure when !IsServiceTask(failure.Group):
+                            batch.LaunchFailures.Add(failure);
+                            break;
+                        case TaskLaunchRequested request when !IsServiceTask(request.Group):
+                            batch.LaunchRequests.Add(request);
+                            break;
+                        default:
+                            batch.Ignored++;
+                            break;
+                    }
                     break;
                 default:
                     batch.Ignored++;
@@ -145,36 +152,56 @@ public sealed class EcsEventParser(IOptions<IngestOptions> options)
             Overrides: detail.Overrides);
     }
 
-    private static TaskLaunchFailed? ParseLaunchFailure(JsonElement envelope, JsonElement detailElement, string at)
+    /// <summary>
+    /// A RunTask or StartTask that returned failures (a launch that failed), or a RunTask that started tasks (its
+    /// request is kept so that a failed run can be retried as it was launched); other calls are not ours to record.
+    /// </summary>
+    private static object? ParseLaunch(JsonElement envelope, JsonElement detailElement, string at)
     {
         var detail = Deserialize(detailElement, EcsEventJsonContext.Default.CloudTrailDetail, at);
         if (detail.EventSource != "ecs.amazonaws.com" || detail.EventName is not ("RunTask" or "StartTask"))
             return null;
-        var failures = detail.ResponseElements?.Failures;
-        if (failures is null || failures.Count == 0)
+        var failures = detail.ResponseElements?.Failures ?? [];
+        var tasks = detail.ResponseElements?.Tasks ?? [];
+        if (failures.Count == 0 && (tasks.Count == 0 || detail.EventName != "RunTask"))
             return null;
         if (detail.RequestParameters is not { ValueKind: JsonValueKind.Object } request)
-            throw new EventFormatException($"{at}.detail.requestParameters: required, and must be a JSON object, for a {detail.EventName} that failed.");
+            throw new EventFormatException($"{at}.detail.requestParameters: required, and must be a JSON object, for a {detail.EventName} that {(failures.Count > 0 ? "failed" : "started tasks")}.");
 
         var requestAt = $"{at}.detail.requestParameters";
         var taskDefinition = RequiredString(request, "taskDefinition", requestAt);
+        var eventId = RequiredString(envelope, "id", at);
+        var time = RequiredTime(envelope, at);
+        var account = OptionalString(envelope, "account", at) ?? "";
+        var region = OptionalString(envelope, "region", at) ?? "";
+        var cluster = OptionalString(request, "cluster", requestAt) ?? "default";
+        var family = TaskDefinitionName.Parse(taskDefinition).Family;
+        var group = OptionalString(request, "group", requestAt);
+        var startedBy = OptionalString(request, "startedBy", requestAt);
+        if (failures.Count == 0)
+        {
+            var arns = tasks.Select((t, i) => t.ValueKind == JsonValueKind.Object
+                ? RequiredString(t, "taskArn", $"{at}.detail.responseElements.tasks[{i}]")
+                : throw new EventFormatException($"{at}.detail.responseElements.tasks[{i}]: must be a JSON object.")).ToList();
+            return new TaskLaunchRequested(eventId, time, account, region, cluster, family, group, startedBy, arns, request);
+        }
         return new TaskLaunchFailed(
-            EventId: RequiredString(envelope, "id", at),
-            Time: RequiredTime(envelope, at),
-            Account: OptionalString(envelope, "account", at) ?? "",
-            Region: OptionalString(envelope, "region", at) ?? "",
+            EventId: eventId,
+            Time: time,
+            Account: account,
+            Region: region,
             EventName: detail.EventName,
-            Cluster: OptionalString(request, "cluster", requestAt) ?? "default",
+            Cluster: cluster,
             TaskDefinition: taskDefinition,
-            Family: TaskDefinitionName.Parse(taskDefinition).Family,
-            Group: OptionalString(request, "group", requestAt),
-            StartedBy: OptionalString(request, "startedBy", requestAt),
+            Family: family,
+            Group: group,
+            StartedBy: startedBy,
             Failures: failures
                 .Select((f, i) => f is null
                     ? throw new EventFormatException($"{at}.detail.responseElements.failures[{i}]: must be a JSON object.")
                     : new LaunchFailure(f.Arn, f.Reason ?? "UNKNOWN", f.Detail))
                 .ToList(),
-            LaunchedTaskCount: detail.ResponseElements?.Tasks?.Count ?? 0,
+            LaunchedTaskCount: tasks.Count,
             RequestParameters: request);
     }
 
@@ -238,10 +265,18 @@ public sealed class EcsEventBatch
 {
     public List<TaskStateChanged> TaskStateChanges { get; } = [];
     public List<TaskLaunchFailed> LaunchFailures { get; } = [];
+    public List<TaskLaunchRequested> LaunchRequests { get; } = [];
     public List<EventError> Errors { get; } = [];
     public int Ignored { get; set; }
 
-    public int Accepted => TaskStateChanges.Count + LaunchFailures.Count;
+    public int Accepted => TaskStateChanges.Count + LaunchFailures.Count + LaunchRequests.Count;
+
+    public void Add(EcsEventBatch other)
+    {
+        TaskStateChanges.AddRange(other.TaskStateChanges);
+        LaunchFailures.AddRange(other.LaunchFailures);
+        LaunchRequests.AddRange(other.LaunchRequests);
+    }
     public bool IsValid => Errors.Count == 0;
 
     public static EcsEventBatch Invalid(EventError error)

@@ -61,8 +61,7 @@ public sealed partial class SqsEventPoller(
 
     private async Task HandleAsync(IAmazonSQS client, string queueUrl, List<Message> messages, CancellationToken ct)
     {
-        var changes = new List<TaskStateChanged>();
-        var failures = new List<TaskLaunchFailed>();
+        var all = new EcsEventBatch();
         var done = new List<Message>();
         foreach (var message in messages)
         {
@@ -72,14 +71,13 @@ public sealed partial class SqsEventPoller(
                 LogUnparseable(message.MessageId, string.Join(" ", batch.Errors.Select(e => e.Message)));
                 continue;
             }
-            changes.AddRange(batch.TaskStateChanges);
-            failures.AddRange(batch.LaunchFailures);
+            all.Add(batch);
             done.Add(message);
         }
         if (done.Count == 0)
             return;
 
-        await sender.SendAsync(changes, failures, ct);
+        await sender.SendAsync(all, ct);
         var deleted = await client.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
         {
             QueueUrl = queueUrl,

@@ -31,7 +31,7 @@ public static class ReceiveEventsEndpoint
                     detail: string.Join(" ", errors), extensions: new Dictionary<string, object?> { ["errors"] = errors });
         }
 
-        await sender.SendAsync(batch.TaskStateChanges, batch.LaunchFailures, ct);
+        await sender.SendAsync(batch, ct);
         return TypedResults.Accepted((string?)null, new EventsAccepted(batch.Accepted, batch.Ignored));
     }
 

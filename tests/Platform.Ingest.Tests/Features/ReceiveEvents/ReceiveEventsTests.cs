@@ -93,10 +93,25 @@ public class ReceiveEventsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_RunTask_that_started_tasks_keeps_its_complete_request_for_each_task()
+    {
+        var request = ecs.RunTaskRequest("etl", start);
+        var started = ecs.LaunchSucceeded(request, start, ecs.TaskArn("t1"), ecs.TaskArn("t2"));
+
+        var response = await app.CreateAuthorizedClient().PostAsync("/events", Json(started));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var launch = Assert.Single(Assert.Single(app.SentBatches()).LaunchRequests);
+        Assert.Equal([ecs.TaskArn("t1"), ecs.TaskArn("t2")], launch.TaskArns);
+        Assert.Equal("etl", launch.Family);
+        Assert.True(JsonNode.DeepEquals(request, JsonNode.Parse(launch.RequestParameters.GetRawText())));
+    }
+
+    [Fact]
     public async Task Other_events_are_acknowledged_and_counted_as_ignored()
     {
-        var succeededRunTask = ecs.LaunchFailure("etl", start);
-        succeededRunTask["detail"]!["responseElements"]!["failures"] = new JsonArray();
+        var emptyRunTask = ecs.LaunchFailure("etl", start);
+        emptyRunTask["detail"]!["responseElements"]!["failures"] = new JsonArray();
         var ec2 = new JsonObject
         {
             ["id"] = Guid.NewGuid().ToString(), ["detail-type"] = "EC2 Instance State-change Notification", ["source"] = "aws.ec2",
@@ -104,7 +119,7 @@ public class ReceiveEventsTests : IAsyncLifetime
         };
         var serviceTask = ecs.Run("web", start, TimeSpan.FromMinutes(1), group: "service:web")[0];
 
-        var response = await app.CreateAuthorizedClient().PostAsync("/events", Json(new JsonArray(succeededRunTask, ec2, serviceTask)));
+        var response = await app.CreateAuthorizedClient().PostAsync("/events", Json(new JsonArray(emptyRunTask, ec2, serviceTask)));
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(new JsonObject { ["accepted"] = 0, ["ignored"] = 3 }.ToJsonString(), await response.Content.ReadAsStringAsync());

@@ -10,7 +10,7 @@ using Xunit;
 
 namespace Platform.Retry.Tests.Features.CallEcs;
 
-[Collection(Platform.Retry.Tests.Features.RelaunchFailedLaunches.RetryCollection.Name)]
+[Collection(Platform.Retry.Tests.Features.RetryFailures.RetryCollection.Name)]
 public class EcsClientTests(Platform.Testing.PostgresFixture postgres) : IAsyncLifetime
 {
     private readonly string schema = Platform.Testing.PostgresFixture.NewSchema();

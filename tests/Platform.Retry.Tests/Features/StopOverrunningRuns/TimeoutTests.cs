@@ -3,7 +3,7 @@ using MassTransit.Testing;
 using Microsoft.AspNetCore.Http;
 using Platform.Contracts.History;
 using Platform.Contracts.Retry;
-using Platform.Retry.Tests.Features.RelaunchFailedLaunches;
+using Platform.Retry.Tests.Features.RetryFailures;
 using Platform.Testing;
 using Xunit;
 

@@ -3,11 +3,11 @@ using MassTransit;
 using MassTransit.Testing;
 using Microsoft.AspNetCore.Http;
 using Platform.Contracts.Retry;
-using Platform.Retry.Features.RelaunchFailedLaunches;
+using Platform.Retry.Features.RetryFailures;
 using Platform.Testing;
 using Xunit;
 
-namespace Platform.Retry.Tests.Features.RelaunchFailedLaunches;
+namespace Platform.Retry.Tests.Features.RetryFailures;
 
 [CollectionDefinition(Name)]
 public sealed class RetryCollection : ICollectionFixture<PostgresFixture>

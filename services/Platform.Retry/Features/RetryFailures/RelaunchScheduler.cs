@@ -7,7 +7,7 @@ using Platform.Contracts.Retry;
 using Platform.Retry.Features.CallEcs;
 using Refit;
 
-namespace Platform.Retry.Features.RelaunchFailedLaunches;
+namespace Platform.Retry.Features.RetryFailures;
 
 /// <summary>
 /// Runs due relaunches: RunTask with the complete original request. One instance runs them (a PostgreSQL advisory

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
-namespace Platform.Retry.Features.RelaunchFailedLaunches;
+namespace Platform.Retry.Features.RetryFailures;
 
 [JsonConverter(typeof(JsonStringEnumConverter<RelaunchStatus>))]
 public enum RelaunchStatus

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using MassTransit;
 using Platform.Contracts.History;
 
-namespace Platform.Retry.Features.RelaunchFailedLaunches;
+namespace Platform.Retry.Features.RetryFailures;
 
 public sealed class LaunchFailedConsumer(RelaunchPlanner planner) : IConsumer<LaunchFailed>
 {

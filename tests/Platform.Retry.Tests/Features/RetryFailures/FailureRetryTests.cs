@@ -1,0 +1,105 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MassTransit;
+using MassTransit.Testing;
+using Platform.Contracts.History;
+using Platform.Contracts.Retry;
+using Platform.EcsSamples;
+using Platform.Testing;
+using Xunit;
+
+namespace Platform.Retry.Tests.Features.RetryFailures;
+
+[Collection(RetryCollection.Name)]
+public class FailureRetryTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private readonly string schema = PostgresFixture.NewSchema();
+    private readonly string configFile = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
+    private FakeEcs ecs = null!;
+    private RetryApp app = null!;
+
+    public async Task InitializeAsync()
+    {
+        ecs = await FakeEcs.StartAsync();
+        await File.WriteAllTextAsync(configFile, """
+            monitors:
+              - job: etl
+                retry:
+                  failure: { kinds: [infrastructure, failed-to-start], maxAttempts: 2, interval: 1s }
+            """);
+        app = new RetryApp(postgres, ecs, schema, configFile);
+        _ = app.Server;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await app.DisposeAsync();
+        await ecs.DisposeAsync();
+        await postgres.DropSchemaAsync(schema);
+        File.Delete(configFile);
+    }
+
+    private IReadOnlyList<EcsCall> RunTasks => ecs.Calls.Where(c => c.Target.EndsWith(".RunTask", StringComparison.Ordinal)).ToList();
+
+    private static RunFailed Failed(string job, FailureKind kind, JsonObject? request, string? startedBy = "events-rule/etl-schedule", string? taskId = null)
+    {
+        var arn = "arn:aws:ecs:eu-west-1:123456789012:task/batch/" + (taskId ?? Guid.NewGuid().ToString("N"));
+        return new RunFailed(arn, job, "batch", arn, $"arn:aws:ecs:eu-west-1:123456789012:task-definition/{job}:3", "eu-west-1", "123456789012",
+            startedBy, $"family:{job}", kind, "Host EC2 instance terminated", "TerminationNotice", [], DateTimeOffset.UtcNow, null, DateTimeOffset.UtcNow, null,
+            request is null ? null : JsonDocument.Parse(request.ToJsonString()).RootElement.Clone());
+    }
+
+    [Fact]
+    public async Task A_covered_failure_is_retried_once_with_its_recorded_request_and_the_retry_failing_again_ends_the_chain()
+    {
+        var request = new EcsEventFactory().RunTaskRequest("etl", DateTimeOffset.UtcNow, startedBy: "events-rule/etl-schedule");
+        var failed = Failed("etl", FailureKind.Infrastructure, request);
+        var id = Guid.NewGuid();
+        await app.Harness.Bus.Publish(failed, c => c.MessageId = id);
+        await app.Harness.Bus.Publish(failed, c => c.MessageId = id);
+        await app.Harness.Bus.Publish(Failed("etl", FailureKind.ExitCode, request));
+
+        var calls = await Eventually.Get(() => Task.FromResult(RunTasks), c => c.Count >= 1, what: "the retry's RunTask");
+        await Task.Delay(1_500);
+        var call = Assert.Single(RunTasks);
+        var marker = call.Body["startedBy"]!.GetValue<string>();
+        Assert.Matches("^platform/[0-9a-f]{16}/2$", marker);
+        var expected = (JsonObject)request.DeepClone();
+        expected["startedBy"] = marker;
+        expected["clientToken"] = call.Body["clientToken"]!.DeepClone();
+        Assert.True(JsonNode.DeepEquals(expected, call.Body), "the retry must carry every original parameter");
+
+        // The retried task fails too, for a covered kind: maxAttempts is 2, so the chain ends, without a third RunTask.
+        await app.Harness.Bus.Publish(Failed("etl", FailureKind.FailedToStart, request: null, startedBy: marker));
+        await Eventually.Get(() => app.Harness.Published.Any<RetriesExhausted>(), any => any, what: "RetriesExhausted");
+        await Task.Delay(1_000);
+        Assert.Single(RunTasks);
+        Assert.Equal(2, Assert.Single(app.Harness.Published.Select<RetriesExhausted>()).Context.Message.Attempts);
+    }
+
+    [Fact]
+    public async Task A_failure_without_a_recorded_request_is_not_retried_and_says_why_once()
+    {
+        var failed = Failed("etl", FailureKind.FailedToStart, request: null);
+        await app.Harness.Bus.Publish(failed);
+        await app.Harness.Bus.Publish(failed);
+        await Eventually.Get(() => app.Harness.Published.Any<RelaunchFailed>(), any => any, what: "RelaunchFailed");
+        await Task.Delay(1_000);
+
+        Assert.Empty(RunTasks);
+        var refused = Assert.Single(app.Harness.Published.Select<RelaunchFailed>()).Context.Message;
+        Assert.Contains("CloudTrail", refused.Error);
+        Assert.Equal(2, refused.Attempt);
+    }
+
+    [Fact]
+    public async Task Jobs_without_failure_retry_are_never_retried()
+    {
+        var request = new EcsEventFactory().RunTaskRequest("report", DateTimeOffset.UtcNow);
+        await app.Harness.Bus.Publish(Failed("report", FailureKind.Infrastructure, request));
+        Assert.True(await app.Harness.Consumed.Any<RunFailed>());
+        await Task.Delay(1_500);
+        Assert.Empty(RunTasks);
+        Assert.False(await app.Harness.Published.Any<RelaunchScheduled>());
+    }
+}
