@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Platform.History.Features.RecordEcsEvents;
+using Platform.History.Features.RecordRetryDecisions;
 using Platform.History.Features.ReplayHistory;
 using Platform.History.Features.SummarizeJobs;
 using Platform.History.Features.TrackRuns;
@@ -20,7 +21,11 @@ public static class HistoryModule
         builder.Services.AddSingleton<TimelineExporter>();
         builder.Services.AddPlatformCommand(RebuildCommand.Name, startsHost: false, RebuildCommand.Create);
         builder.Services.AddPlatformCommand(ExportCommand.Name, startsHost: false, ExportCommand.Create);
-        builder.AddBusConsumers(x => x.AddConsumer<RecordEcsEventsConsumer>(typeof(RecordEcsEventsConsumerDefinition)));
+        builder.AddBusConsumers(x =>
+        {
+            x.AddConsumer<RecordEcsEventsConsumer>(typeof(RecordEcsEventsConsumerDefinition));
+            x.AddConsumer<RetryDecisionConsumer>().Endpoint(e => e.Name = PlatformTopology.HistoryRetryDecisions);
+        });
         return builder;
     }
 
@@ -30,6 +35,7 @@ public static class HistoryModule
         jobs.MapGet("/", JobEndpoints.ListAsync);
         jobs.MapGet("/{name}", JobEndpoints.GetAsync);
         jobs.MapGet("/{name}/runs", GetJobRunsEndpoint.HandleAsync);
+        jobs.MapGet("/{name}/retries", GetJobRetriesEndpoint.HandleAsync);
         return app;
     }
 }

@@ -1,3 +1,4 @@
+using Platform.History.Features.RecordRetryDecisions;
 using JasperFx;
 using JasperFx.Events;
 using JasperFx.Events.Daemon;
@@ -32,6 +33,7 @@ public static class HistoryStore
         opts.Events.AddEventType<LaunchFailureRecorded>();
         opts.Events.AddEventType<RunFinished>();
         opts.Events.AddEventType<LaunchRequestRecorded>();
+        opts.Events.AddEventType<RetryDecisionRecorded>();
 
         opts.Schema.For<Run>()
             .Duplicate(r => r.Job)

@@ -9,6 +9,7 @@ public static class PlatformTopology
     public const string HistoryEcsEvents = "history-ecs-events";
     public const string NotifierRunOutcomes = "notifier-run-outcomes";
     public const string RetryRunOutcomes = "retry-run-outcomes";
+    public const string HistoryRetryDecisions = "history-retry-decisions";
 
     /// <summary>
     /// The consumer's queue arguments are part of the address: whoever declares the queue first (a sender, in a fresh
@@ -33,6 +34,11 @@ public static class PlatformTopology
         (typeof(TaskRelaunched), NotifierRunOutcomes),
         (typeof(RelaunchFailed), NotifierRunOutcomes),
         (typeof(RetriesExhausted), NotifierRunOutcomes),
+        (typeof(RelaunchScheduled), HistoryRetryDecisions),
+        (typeof(TaskRelaunched), HistoryRetryDecisions),
+        (typeof(RelaunchFailed), HistoryRetryDecisions),
+        (typeof(RetriesExhausted), HistoryRetryDecisions),
+        (typeof(RunTimedOut), HistoryRetryDecisions),
     ];
 
     /// <summary>Queues consumed by one instance at a time (RabbitMQ's single active consumer).</summary>

@@ -92,6 +92,11 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
             var original = (JsonObject)relaunch.Body.DeepClone();
             Assert.Matches("^platform/[0-9a-f]{16}/2$", original["startedBy"]!.GetValue<string>());
             Assert.Equal(relaunch.Body["startedBy"]!.GetValue<string>(), report.Single(r => r!["status"]!.GetValue<string>() == "succeeded")!["startedBy"]!.GetValue<string>());
+            Assert.Single(report.Select(r => r!["chain"]!.GetValue<string>()).Distinct());
+            Assert.Equal([1, 2], report.Select(r => r!["attempt"]!.GetValue<int>()).Order());
+            var decisions = await Eventually.Get(() => api.GetFromJsonAsync<JsonArray>($"/jobs/{prefix}-report/retries")!, d => d!.Count >= 2,
+                TimeSpan.FromSeconds(10), "the report's retry decisions in history");
+            Assert.Equal(["relaunch-scheduled", "relaunched"], decisions!.Select(d => d!["decision"]!.GetValue<string>()));
             foreach (var parameter in new[] { "cluster", "taskDefinition", "count", "launchType", "networkConfiguration", "overrides", "placementStrategy", "tags", "propagateTags", "enableECSManagedTags", "group", "clientToken" })
                 Assert.True(original[parameter] is not null, $"the relaunch lost {parameter}");
 
@@ -100,6 +105,9 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
                 TimeSpan.FromSeconds(60), "the overrunning run to be stopped\n" + retry.Output);
             Assert.Equal("timed-out", overrun[0]!["failureKind"]!.GetValue<string>());
             Assert.Equal("Stopped by Platform: exceeded timeout of 4s", overrun[0]!["stoppedReason"]!.GetValue<string>());
+            var stopped = await Eventually.Get(() => api.GetFromJsonAsync<JsonArray>($"/jobs/{prefix}-overrun/retries")!, d => d!.Count >= 1,
+                TimeSpan.FromSeconds(10), "the timeout decision in history");
+            Assert.Equal("timed-out", Assert.Single(stopped!)!["decision"]!.GetValue<string>());
 
             var slow = await Eventually.Get(() => Task.FromResult(Calls(ecs, "slow")), c => c.Count >= 1, TimeSpan.FromSeconds(30), "the slow job's relaunch after the restart");
             Assert.True(slow[0].At - launchedAt >= TimeSpan.FromSeconds(7), $"relaunched {slow[0].At - launchedAt} after the failure, before its due time");
@@ -113,6 +121,8 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
 
             await Task.Delay(TimeSpan.FromSeconds(4));
             Assert.Single(Calls(ecs, "etl"));
+            var flaky = await api.GetFromJsonAsync<JsonArray>($"/jobs/{prefix}-flaky/retries");
+            Assert.Equal(1, flaky!.Count(d => d!["decision"]!.GetValue<string>() == "retries-exhausted"));
             Assert.Equal(["2", "3"], Calls(ecs, "flaky").Select(c => c.Body["startedBy"]!.GetValue<string>().Split('/')[2]));
             Assert.Single(Calls(ecs, "slow"));
             Assert.Single(Calls(ecs, "report"));

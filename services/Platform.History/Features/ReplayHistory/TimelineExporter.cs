@@ -1,3 +1,4 @@
+using Platform.History.Features.RecordRetryDecisions;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -73,6 +74,10 @@ public sealed class TimelineExporter(IDocumentStore store)
         RunFinished r => new TimelineEntry(e.Sequence, e.Timestamp, r.FinishedAt, r.Job, e.StreamKey!, "run-finished", "STOPPED",
             r.Succeeded ? "succeeded" : "failed", r.Kind is { } k ? JsonSerializer.Serialize(k).Trim('"') : null, r.Reason,
             ExitCodes(r.Containers.Select(c => (c.Name, c.ExitCode))), null),
+        LaunchRequestRecorded r => new TimelineEntry(e.Sequence, e.Timestamp, r.Request.Time, r.Job, e.StreamKey!, "launch-requested", null,
+            null, null, string.Join(" ", r.Request.TaskArns), null, r.Request.EventId),
+        RetryDecisionRecorded d => new TimelineEntry(e.Sequence, e.Timestamp, d.At, d.Job, e.StreamKey!, d.Decision, null,
+            null, null, d.Detail, null, null),
         _ => null,
     };
 

@@ -2,6 +2,7 @@ using System.Text.Json.Serialization;
 using Platform.Contracts.History;
 using Platform.Contracts.Ingest;
 using Platform.History.Features.RecordEcsEvents;
+using Platform.ServiceDefaults;
 
 namespace Platform.History.Features.TrackRuns;
 
@@ -42,6 +43,14 @@ public sealed record Run
     public string Account { get; init; } = "";
 
     /// <summary>
+    /// The relaunch chain this run belongs to: our relaunches carry it in startedBy (with their attempt); any other
+    /// run is attempt 1 of the chain its own relaunches would have. Runs with the same chain are one incident.
+    /// </summary>
+    public string Chain { get; init; } = "";
+
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>
     /// The highest <c>detail.version</c> applied: ECS's events of one task may arrive in any order. (Not named
     /// <c>Version</c>: Marten writes the stream version into a member of that name.)
     /// </summary>
@@ -64,6 +73,8 @@ public sealed record Run
             StartedAt = StartedAt ?? change.StartedAt,
             StoppedAt = StoppedAt ?? change.StoppedAt,
             StartedBy = StartedBy ?? change.StartedBy,
+            Chain = Chain.Length > 0 ? Chain : ChainOf(change.TaskArn, change.StartedBy).Chain,
+            Attempt = Chain.Length > 0 ? Attempt : ChainOf(change.TaskArn, change.StartedBy).Attempt,
             Group = Group ?? change.Group,
             LaunchType = LaunchType ?? change.LaunchType ?? change.CapacityProviderName,
             RecordedVersions = [.. RecordedVersions, change.Version],
@@ -121,8 +132,13 @@ public sealed record Run
             Group = failure.Group,
             Region = failure.Region,
             Account = failure.Account,
+            Chain = ChainOf(DeterministicId.LaunchRunId(failure.EventId), failure.StartedBy).Chain,
+            Attempt = ChainOf(DeterministicId.LaunchRunId(failure.EventId), failure.StartedBy).Attempt,
         };
     }
+
+    private static (string Chain, int Attempt) ChainOf(string runId, string? startedBy) =>
+        RelaunchMarker.TryParse(startedBy, out var chain, out var attempt) ? (chain, attempt) : (RelaunchMarker.NewChain(runId), 1);
 
     private static RunStatus StatusOf(TaskStateChanged change) => change.LastStatus switch
     {

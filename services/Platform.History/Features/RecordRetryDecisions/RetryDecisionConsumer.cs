@@ -1,0 +1,72 @@
+using Marten;
+using MassTransit;
+using Npgsql;
+using Platform.Contracts.Retry;
+using Platform.History.Features.RecordEcsEvents;
+using Platform.ServiceDefaults.Configuration;
+
+namespace Platform.History.Features.RecordRetryDecisions;
+
+/// <summary>
+/// Stores each retry decision once: its event id is derived from the decision (chain and attempt, or the stopped
+/// task), so a redelivery is refused by the store's unique index and ignored.
+/// </summary>
+public sealed class RetryDecisionConsumer(IDocumentStore store, TimeProvider clock) :
+    IConsumer<RelaunchScheduled>, IConsumer<TaskRelaunched>, IConsumer<RelaunchFailed>, IConsumer<RetriesExhausted>, IConsumer<RunTimedOut>
+{
+    public Task Consume(ConsumeContext<RelaunchScheduled> context)
+    {
+        var m = context.Message;
+        return RecordAsync("retry:" + m.Chain, new RetryDecisionRecorded(m.Job, "relaunch-scheduled", m.Chain, m.Attempt, m.MaxAttempts, Now(context),
+            null, $"attempt {m.Attempt} of {m.MaxAttempts} at {m.DueAt:O}, after {m.Reason}"), context.CancellationToken);
+    }
+
+    public Task Consume(ConsumeContext<TaskRelaunched> context)
+    {
+        var m = context.Message;
+        return RecordAsync("retry:" + m.Chain, new RetryDecisionRecorded(m.Job, "relaunched", m.Chain, m.Attempt, m.MaxAttempts, Now(context),
+            m.TaskArn, $"attempt {m.Attempt} of {m.MaxAttempts} started"), context.CancellationToken);
+    }
+
+    public Task Consume(ConsumeContext<RelaunchFailed> context)
+    {
+        var m = context.Message;
+        return RecordAsync("retry:" + m.Chain, new RetryDecisionRecorded(m.Job, "relaunch-refused", m.Chain, m.Attempt, null, Now(context),
+            null, m.Error), context.CancellationToken);
+    }
+
+    public Task Consume(ConsumeContext<RetriesExhausted> context)
+    {
+        var m = context.Message;
+        return RecordAsync("retry:" + m.Chain, new RetryDecisionRecorded(m.Job, "retries-exhausted", m.Chain, m.Attempts, m.Attempts, Now(context),
+            null, $"gave up after {m.Attempts} attempts; last: {m.LastReason}"), context.CancellationToken);
+    }
+
+    public Task Consume(ConsumeContext<RunTimedOut> context)
+    {
+        var m = context.Message;
+        return RecordAsync("timeout:" + m.TaskArn, new RetryDecisionRecorded(m.Job, "timed-out", null, null, null, m.StoppedAt,
+            m.TaskArn, $"stopped after {DurationText.Format(m.Timeout)}"), context.CancellationToken);
+    }
+
+    private DateTimeOffset Now(ConsumeContext context) => context.SentTime is { } sent ? new DateTimeOffset(sent, TimeSpan.Zero) : clock.GetUtcNow();
+
+    private async Task RecordAsync(string stream, RetryDecisionRecorded decision, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var e = session.Events.BuildEvent(decision);
+        e.Id = DeterministicId.ForRetryDecision($"{stream}/{decision.Decision}/{decision.Attempt}");
+        session.Events.Append(stream, e);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception error) when (IsDuplicate(error))
+        {
+            // recorded before: a redelivery
+        }
+    }
+
+    private static bool IsDuplicate(Exception e) =>
+        (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState == PostgresErrorCodes.UniqueViolation;
+}
