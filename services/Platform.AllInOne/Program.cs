@@ -2,6 +2,7 @@ using Platform.AllInOne.Demo;
 using Platform.History;
 using Platform.Ingest;
 using Platform.Notifier;
+using Platform.Retry;
 using Platform.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -9,6 +10,7 @@ builder.AddServiceDefaults();
 builder.AddIngest();
 builder.AddHistory();
 builder.AddNotifier();
+builder.AddRetry();
 builder.AddDemoFeed();
 builder.AddPlatformBus();
 
@@ -17,4 +19,5 @@ app.MapDefaultEndpoints();
 app.MapIngest();
 app.MapHistory();
 app.MapNotifier();
+app.MapRetry();
 return await app.RunPlatformAsync(args);

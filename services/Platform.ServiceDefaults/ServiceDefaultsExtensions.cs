@@ -55,6 +55,7 @@ public static class ServiceDefaultsExtensions
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
                 .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
+                .MinimumLevel.Override("Polly", LogEventLevel.Warning)
                 // Marten logs an optimistic-concurrency conflict, which our retries expect, at error level with the
                 // whole event body; our own consumers log what matters.
                 .MinimumLevel.Override("Marten", LogEventLevel.Fatal)

@@ -28,6 +28,10 @@ public sealed class HistoryApp(PostgresFixture postgres, string? schema = null) 
         builder.UseSetting("Bus:Transport", "InMemory");
         builder.UseSetting("ConnectionStrings:Postgres", postgres.ConnectionString);
         builder.UseSetting("History:Schema", Schema);
+        builder.UseSetting("Retry:Schema", Schema + "_r");
+        builder.UseSetting("Retry:Ecs:Region", "eu-west-1");
+        // These tests are about history: nothing listens on the discard port, so a relaunch planned here stays pending.
+        builder.UseSetting("Retry:Ecs:ServiceUrl", "http://127.0.0.1:9/");
         builder.ConfigureTestServices(services => services.AddMassTransitTestHarness());
     }
 
@@ -61,5 +65,6 @@ public sealed class HistoryApp(PostgresFixture postgres, string? schema = null) 
     {
         await base.DisposeAsync();
         await postgres.DropSchemaAsync(Schema);
+        await postgres.DropSchemaAsync(Schema + "_r");
     }
 }

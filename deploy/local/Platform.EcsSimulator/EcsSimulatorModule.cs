@@ -11,6 +11,7 @@ public static class EcsSimulatorModule
 
     public static WebApplicationBuilder AddEcsSimulator(this WebApplicationBuilder builder)
     {
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Services.AddOptions<SimulatorOptions>().Bind(builder.Configuration.GetSection(SimulatorOptions.SectionName));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddHttpClient(nameof(EventForwarder));

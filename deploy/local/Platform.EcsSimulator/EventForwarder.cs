@@ -22,6 +22,8 @@ public sealed partial class EventForwarder(IOptions<SimulatorOptions> options, I
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var client = http.CreateClient(nameof(EventForwarder));
+        if (options.Value.IngestUrl is { } ingestUrl)
+            await WaitUntilAliveAsync(client, new Uri(ingestUrl, "alive"), stoppingToken);
         var batch = new List<JsonObject>();
         while (await queue.Reader.WaitToReadAsync(stoppingToken))
         {
@@ -31,6 +33,24 @@ public sealed partial class EventForwarder(IOptions<SimulatorOptions> options, I
                 await PostAsync(client, new Uri(ingest, "events"), batch, stoppingToken);
             Interlocked.Add(ref sent, batch.Count);
             batch.Clear();
+        }
+    }
+
+    /// <summary>Started beside the platform (the demo), the simulator waits for ingest instead of failing its first posts.</summary>
+    private static async Task WaitUntilAliveAsync(HttpClient client, Uri alive, CancellationToken ct)
+    {
+        for (var i = 0; i < 120; i++)
+        {
+            try
+            {
+                using var response = await client.GetAsync(alive, ct);
+                if (response.IsSuccessStatusCode)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
         }
     }
 

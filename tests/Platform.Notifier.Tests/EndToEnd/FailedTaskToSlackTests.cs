@@ -43,6 +43,9 @@ public class FailedTaskToSlackTests(PostgresFixture postgres, ITestOutputHelper 
             builder.UseSetting("History:Schema", historySchema);
             builder.UseSetting("Notifier:Schema", notifierSchema);
             builder.UseSetting("Platform:ConfigFile", configFile);
+            builder.UseSetting("Retry:Schema", historySchema + "_r");
+            builder.UseSetting("Retry:Ecs:Region", "eu-west-1");
+            builder.UseSetting("Retry:Ecs:ServiceUrl", "http://127.0.0.1:9/");
         });
         _ = app.Server;
     }
@@ -53,6 +56,7 @@ public class FailedTaskToSlackTests(PostgresFixture postgres, ITestOutputHelper 
         await slack.DisposeAsync();
         await postgres.DropSchemaAsync(historySchema);
         await postgres.DropSchemaAsync(notifierSchema);
+        await postgres.DropSchemaAsync(historySchema + "_r");
         File.Delete(configFile);
     }
 
