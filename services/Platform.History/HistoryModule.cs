@@ -5,6 +5,7 @@ using Platform.History.Features.ReplayHistory;
 using Platform.History.Features.SummarizeJobs;
 using Platform.History.Features.TrackRuns;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Configuration;
 
 namespace Platform.History;
 
@@ -16,6 +17,7 @@ public static class HistoryModule
             .Configure<IConfiguration>((o, config) => o.ConnectionString ??= config.GetConnectionString("Postgres"));
         builder.Services.AddHistoryStore(builder.Environment.IsDevelopment());
         builder.Services.AddHealthChecks().AddPostgres("history-postgres", sp => sp.GetRequiredService<IOptions<HistoryOptions>>().Value.ConnectionString!);
+        builder.Services.AddPlatformConfig();
         builder.Services.AddSingleton<JobNaming>();
         builder.Services.AddSingleton<ProjectionRebuilder>();
         builder.Services.AddSingleton<TimelineExporter>();

@@ -15,7 +15,7 @@ namespace Platform.History.Tests;
 /// Ingest and history in one process (the AllInOne composition) on real PostgreSQL, in a schema of its own, with
 /// MassTransit's harness as the bus: events go in over HTTP exactly as EventBridge sends them.
 /// </summary>
-public sealed class HistoryApp(PostgresFixture postgres, string? schema = null) : WebApplicationFactory<Platform.AllInOne.Demo.DemoFeed>
+public sealed class HistoryApp(PostgresFixture postgres, string? schema = null, string? configFile = null) : WebApplicationFactory<Platform.AllInOne.Demo.DemoFeed>
 {
     public const string ApiKey = "test-ingest-key-0123456789";
 
@@ -29,6 +29,8 @@ public sealed class HistoryApp(PostgresFixture postgres, string? schema = null) 
         builder.UseSetting("ConnectionStrings:Postgres", postgres.ConnectionString);
         builder.UseSetting("History:Schema", Schema);
         builder.UseSetting("Retry:Schema", Schema + "_r");
+        if (configFile is not null)
+            builder.UseSetting("Platform:ConfigFile", configFile);
         builder.UseSetting("Retry:Ecs:Region", "eu-west-1");
         // These tests are about history: nothing listens on the discard port, so a relaunch planned here stays pending.
         builder.UseSetting("Retry:Ecs:ServiceUrl", "http://127.0.0.1:9/");

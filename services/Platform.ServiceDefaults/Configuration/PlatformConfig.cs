@@ -12,6 +12,10 @@ public sealed record PlatformConfig(IReadOnlyList<RouteConfig> Routes, string? D
         MonitorFor(job)?.LaunchRetry ?? RetryPolicyConfig.DefaultLaunch;
 
     public MonitorConfig? MonitorFor(string job) => Monitors.FirstOrDefault(m => m.Job == job);
+
+    /// <summary>The job a task belongs to: the first monitor whose <c>match</c> it meets, else its family.</summary>
+    public string JobFor(string family, string cluster) =>
+        Monitors.FirstOrDefault(m => m.Match is { } match && match.Matches(family, cluster))?.Job ?? family;
 }
 
 /// <summary>What the platform watches for one job (the schedule issue adds to it).</summary>
@@ -22,6 +26,19 @@ public sealed record MonitorConfig(string Job, RetryPolicyConfig LaunchRetry)
 
     /// <summary>Retrying runs that failed, by failure kind: off unless configured (the job may not be idempotent).</summary>
     public RetryPolicyConfig? FailureRetry { get; init; }
+
+    /// <summary>Which tasks are this job's, when that is not simply the task definition family named like the job.</summary>
+    public MonitorMatch? Match { get; init; }
+
+    /// <summary>The containers whose exit decides success; empty: all of them (sidecars killed after a success excepted).</summary>
+    public IReadOnlyList<string> Containers { get; init; } = [];
+}
+
+/// <summary>Globs on the task definition family and the cluster name; a missing one matches everything.</summary>
+public sealed record MonitorMatch(string? Family, string? Cluster)
+{
+    public bool Matches(string family, string cluster) =>
+        (Family is null || Glob.IsMatch(Family, family)) && (Cluster is null || Glob.IsMatch(Cluster, cluster));
 }
 
 /// <summary>

@@ -76,7 +76,16 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         var launch = Policy(retry, "launch", path + ".retry.launch", RetryPolicyConfig.DefaultLaunch, "reasons", _ => true, "");
         var failure = Policy(retry, "failure", path + ".retry.failure", defaults: null, "kinds",
             RetryPolicyConfig.RetriableKinds.Contains, $" (one of {string.Join(", ", RetryPolicyConfig.RetriableKinds)})");
-        return job is null ? null : new MonitorConfig(job, launch ?? RetryPolicyConfig.DefaultLaunch) { FailureRetry = failure, Timeout = timeout };
+        var match = Child(monitor, "match") is YamlMappingNode matchNode
+            ? new MonitorMatch(String(matchNode, "family", path + ".match.family"), String(matchNode, "cluster", path + ".match.cluster"))
+            : null;
+        var containers = Child(monitor, "containers") is null ? [] : Strings(monitor, "containers", path + ".containers");
+        if (timeout is { } t && t <= TimeSpan.Zero)
+            Error(Child(monitor, "timeout")!, path + ".timeout", "must be longer than 0");
+        return job is null ? null : new MonitorConfig(job, launch ?? RetryPolicyConfig.DefaultLaunch)
+        {
+            FailureRetry = failure, Timeout = timeout, Match = match, Containers = containers,
+        };
     }
 
     private RetryPolicyConfig? Policy(YamlMappingNode? retry, string key, string at, RetryPolicyConfig? defaults, string listKey,

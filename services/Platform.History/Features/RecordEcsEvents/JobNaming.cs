@@ -1,16 +1,23 @@
 using Platform.Contracts.Ingest;
+using Platform.ServiceDefaults.Configuration;
 
 namespace Platform.History.Features.RecordEcsEvents;
 
 /// <summary>
-/// Names the job a run belongs to. By default the task definition family (<c>…:task-definition/nightly-report:7</c>
-/// is <c>nightly-report</c>); configured monitors will name jobs here.
+/// Names the job a run belongs to: a monitor's <c>job</c> when its <c>match</c> (family, cluster) fits the task,
+/// else the task definition family (<c>…:task-definition/nightly-report:7</c> is <c>nightly-report</c>). A run keeps
+/// the name it got when it was first recorded.
 /// </summary>
-public class JobNaming
+public sealed class JobNaming(PlatformConfigSource config)
 {
-    public virtual string For(TaskStateChanged change) => change.Family;
+    public string For(TaskStateChanged change) => config.Current.JobFor(change.Family, change.ClusterName);
 
-    public virtual string For(TaskLaunchFailed failure) => failure.Family;
+    public string For(TaskLaunchFailed failure) => config.Current.JobFor(failure.Family, failure.ClusterName);
 
-    public virtual string For(TaskLaunchRequested request) => request.Family;
+    public string For(TaskLaunchRequested request) => config.Current.JobFor(request.Family, ClusterName(request.Cluster));
+
+    private static string ClusterName(string cluster) => cluster[(cluster.LastIndexOf('/') + 1)..];
+
+    /// <summary>The containers whose exit decides the job's runs (empty: all).</summary>
+    public IReadOnlyList<string> DecidingContainers(string job) => config.Current.MonitorFor(job)?.Containers ?? [];
 }

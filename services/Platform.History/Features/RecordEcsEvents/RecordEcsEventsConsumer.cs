@@ -48,7 +48,7 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
             }
             if (run is { LastStatus: "STOPPED", Finished: false })
             {
-                var outcome = RunClassifier.Classify(run, clock.GetUtcNow());
+                var outcome = RunClassifier.Classify(run, clock.GetUtcNow(), naming.DecidingContainers(run.Job));
                 events.Add(Build(session, outcome, DeterministicId.ForRunFinished(run.Id)));
                 run = RunProjection.Next(run, outcome);
                 finishing.Add(outcome);

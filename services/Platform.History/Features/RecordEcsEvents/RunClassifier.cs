@@ -18,9 +18,13 @@ public static class RunClassifier
     private static readonly string[] InfrastructureMarkers =
         ["InfrastructureHealth", "Host EC2", "instance has been terminated", "SpotInterruption", "TerminationNotice"];
 
-    public static RunFinished Classify(Run run, DateTimeOffset fallbackTime)
+    /// <param name="decidingContainers">The containers whose exit decides success (a monitor's <c>containers</c>); empty: all.</param>
+    public static RunFinished Classify(Run run, DateTimeOffset fallbackTime, IReadOnlyList<string>? decidingContainers = null)
     {
-        var (succeeded, kind, reason) = Decide(run);
+        var deciding = decidingContainers is { Count: > 0 } names && run.Containers.Any(c => names.Contains(c.Name))
+            ? run with { Containers = [.. run.Containers.Where(c => names.Contains(c.Name))] }
+            : run;
+        var (succeeded, kind, reason) = Decide(deciding);
         return new RunFinished(run.Id, run.Job, succeeded, kind, reason, run.StopCode, run.Containers,
             run.StoppedAt ?? fallbackTime);
     }

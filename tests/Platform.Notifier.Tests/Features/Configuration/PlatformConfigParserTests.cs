@@ -75,4 +75,48 @@ public class PlatformConfigParserTests
         var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("routes:\n  - name: [unclosed\n", "p.yaml", Environment.GetValueOrDefault));
         Assert.StartsWith("p.yaml:", Assert.Single(error.Errors));
     }
+
+    [Fact]
+    public void Monitors_read_timeouts_matches_containers_and_both_retry_policies()
+    {
+        var config = PlatformConfigParser.Parse("""
+            monitors:
+              - job: nightly-report
+                match: { family: "report-*", cluster: batch }
+                timeout: 30m
+                containers: [app]
+                retry:
+                  failure: { kinds: [infrastructure, failed-to-start], maxAttempts: 2, interval: 1m }
+              - job: etl
+            """, "platform.yaml", Environment.GetValueOrDefault);
+
+        var report = config.MonitorFor("nightly-report")!;
+        Assert.Equal(TimeSpan.FromMinutes(30), report.Timeout);
+        Assert.Equal(["app"], report.Containers);
+        Assert.Same(RetryPolicyConfig.DefaultLaunch, report.LaunchRetry);
+        var failure = report.FailureRetry!;
+        Assert.Equal(["infrastructure", "failed-to-start"], failure.Reasons);
+        Assert.Equal((2, TimeSpan.FromMinutes(1), 2.0), (failure.MaxAttempts, failure.Interval, failure.BackoffRate));
+        Assert.Equal("nightly-report", config.JobFor("report-daily", "batch"));
+        Assert.Equal("report-daily", config.JobFor("report-daily", "web"));
+        Assert.Null(config.MonitorFor("etl")!.FailureRetry);
+        Assert.Null(config.MonitorFor("etl")!.Timeout);
+    }
+
+    [Fact]
+    public void A_failure_kind_that_cannot_be_retried_and_a_zero_timeout_are_named_with_their_lines()
+    {
+        var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("""
+            monitors:
+              - job: etl
+                timeout: 0s
+                retry:
+                  failure: { kinds: [stopped-by-user], maxAttempts: 20 }
+            """, "p.yaml", Environment.GetValueOrDefault));
+
+        Assert.Equal(3, error.Errors.Count);
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:5: monitors[0].retry.failure.kinds: 'stopped-by-user' is not a failure kind that can be retried", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:5: monitors[0].retry.failure.maxAttempts: must be between 1 and 10", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:3: monitors[0].timeout: must be longer than 0", StringComparison.Ordinal));
+    }
 }

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MassTransit;
+using MassTransit.Testing;
+using Platform.Contracts.History;
+using Platform.Contracts.Retry;
+using Platform.EcsSamples;
+using Platform.Testing;
+using Xunit;
+
+namespace Platform.History.Tests.Features.RecordEcsEvents;
+
+[Collection(PostgresCollection.Name)]
+public class MonitorsAndLaunchRequestsTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private readonly EcsEventFactory ecs = new();
+    private readonly DateTimeOffset day = new(2026, 11, 20, 0, 0, 0, TimeSpan.Zero);
+    private readonly string configFile = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
+
+    public Task InitializeAsync() => File.WriteAllTextAsync(configFile, """
+        monitors:
+          - job: reports
+            match: { family: "report-*", cluster: batch }
+          - job: etl
+            containers: [app]
+        """);
+
+    public Task DisposeAsync()
+    {
+        File.Delete(configFile);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The app exits 0 and its log router 1: a failure, unless only the app decides.</summary>
+    private List<JsonObject> RunWithFailingSidecar(string family, string taskId)
+    {
+        var run = ecs.Run(family, day.AddHours(1), TimeSpan.FromMinutes(5), taskId: taskId).ToList();
+        foreach (var container in run.SelectMany(e => e["detail"]!["containers"]!.AsArray()).Where(c => c!["name"]!.GetValue<string>() == "log-router" && c["exitCode"] is not null))
+            container!["exitCode"] = 1;
+        return run;
+    }
+
+    [Fact]
+    public async Task A_monitor_names_jobs_by_match_and_decides_success_by_its_containers()
+    {
+        await using var app = new HistoryApp(postgres, configFile: configFile);
+        await app.PostAsync([.. ecs.Run("report-daily", day, TimeSpan.FromMinutes(1), taskId: "r1"), .. ecs.Run("report-weekly", day, TimeSpan.FromMinutes(1), taskId: "r2"),
+            .. RunWithFailingSidecar("etl", "e1"), .. RunWithFailingSidecar("import", "i1")]);
+        await app.WaitForSummariesAsync(4);
+
+        var jobs = (await app.GetArrayAsync("/jobs")).ToDictionary(j => j!["name"]!.GetValue<string>());
+        Assert.Equal(["etl", "import", "reports"], jobs.Keys.Order());
+        Assert.Equal(2, jobs["reports"]!["successCount"]!.GetValue<int>());
+        Assert.Equal(1, jobs["etl"]!["successCount"]!.GetValue<int>());
+        Assert.Equal(1, jobs["import"]!["failureCount"]!.GetValue<int>());
+        var etl = Assert.Single(await app.GetArrayAsync("/jobs/etl/runs"))!;
+        Assert.Equal([0, 1], etl["containers"]!.AsArray().Select(c => c!["exitCode"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public async Task A_failed_run_carries_the_RunTask_request_CloudTrail_recorded_and_its_start_is_published_once()
+    {
+        await using var app = new HistoryApp(postgres);
+        var request = ecs.RunTaskRequest("nightly-report", day);
+        var run = ecs.Run("nightly-report", day, TimeSpan.FromMinutes(3), RunEnding.ExitCode, taskId: "n1", exitCode: 4);
+        await app.PostAsync([ecs.LaunchSucceeded(request, day, ecs.TaskArn("n1")), .. run.Take(3)]);
+        await app.PostAsync([ecs.LaunchSucceeded(request, day, ecs.TaskArn("n1")), .. run]);
+        await app.WaitForSummariesAsync(1);
+
+        var failed = await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<RunFailed>().ToList()), l => l.Count >= 1, what: "RunFailed");
+        var carried = failed[0].Context.Message.LaunchRequest;
+        Assert.NotNull(carried);
+        Assert.True(JsonNode.DeepEquals(request, JsonNode.Parse(carried.Value.GetRawText())), "RunFailed must carry the whole recorded request");
+        await Task.Delay(500);
+        var started = Assert.Single(app.Harness.Published.Select<RunStarted>()).Context.Message;
+        Assert.Equal(ecs.TaskArn("n1"), started.TaskArn);
+        Assert.Equal(day, started.CreatedAt);
+    }
+
+    [Fact]
+    public async Task Retry_decisions_are_recorded_once_each_on_the_jobs_timeline()
+    {
+        await using var app = new HistoryApp(postgres);
+        var scheduled = new RelaunchScheduled("0123456789abcdef", "billing", "batch", 2, 3, day.AddSeconds(10), "AGENT");
+        await app.Harness.Bus.Publish(scheduled);
+        await app.Harness.Bus.Publish(scheduled);
+        await app.Harness.Bus.Publish(new TaskRelaunched("0123456789abcdef", "billing", "batch", 2, 3, ecs.TaskArn("b2")));
+        await app.Harness.Bus.Publish(new RunTimedOut(ecs.TaskArn("x1"), "billing", "batch", ecs.TaskArn("x1"), TimeSpan.FromMinutes(30), day, "Stopped by Platform: exceeded timeout of 30m"));
+
+        var decisions = await Eventually.Get(() => app.GetArrayAsync("/jobs/billing/retries"), d => d.Count >= 3, what: "three decisions");
+        await Task.Delay(500);
+        decisions = await app.GetArrayAsync("/jobs/billing/retries");
+        Assert.Equal(["timed-out", "relaunch-scheduled", "relaunched"], decisions.Select(d => d!["decision"]!.GetValue<string>()));
+        Assert.Equal("stopped after 30m", decisions[0]!["detail"]!.GetValue<string>());
+        Assert.All(decisions.Skip(1), d => Assert.Equal("0123456789abcdef", d!["chain"]!.GetValue<string>()));
+    }
+}
