@@ -31,6 +31,8 @@ if ! docker image inspect platform-local/runtime:10.0 >/dev/null 2>&1; then
   rm -rf "$rootfs"
   debootstrap --variant=minbase --include=libicu72,libssl3,ca-certificates,tzdata bookworm "$rootfs" http://deb.debian.org/debian >"$work/debootstrap.log"
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+  # This machine reaches package feeds through its own certificate authorities: the images trust what it trusts.
+  cp /etc/ssl/certs/ca-certificates.crt "$rootfs/etc/ssl/certs/ca-certificates.crt"
   mkdir -p "$rootfs/usr/share/dotnet"
   cp -a "$dotnet_root/dotnet" "$dotnet_root/host" "$dotnet_root/shared" "$rootfs/usr/share/dotnet/"
   ln -sf /usr/share/dotnet/dotnet "$rootfs/usr/bin/dotnet"

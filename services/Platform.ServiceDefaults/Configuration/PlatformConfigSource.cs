@@ -9,7 +9,8 @@ namespace Platform.ServiceDefaults.Configuration;
 
 /// <summary>
 /// The current platform config. Loaded at start (an invalid file stops the service with its errors) and again
-/// whenever the file changes; an invalid edit is logged and the last good config stays in force.
+/// whenever the file changes; an invalid edit is logged and the last good config stays in force. On ECS the file's
+/// content may come instead in <c>Platform:ConfigYaml</c> (a container secret from an SSM parameter), read at start.
 /// </summary>
 public sealed partial class PlatformConfigSource(IConfiguration configuration, ILogger<PlatformConfigSource> logger) : IHostedService, IDisposable
 {
@@ -22,6 +23,11 @@ public sealed partial class PlatformConfigSource(IConfiguration configuration, I
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (configuration["Platform:ConfigYaml"] is { Length: > 0 } yaml)
+        {
+            Current = PlatformConfigParser.Parse(yaml, "Platform:ConfigYaml");
+            return Task.CompletedTask;
+        }
         if (Path is null)
             return Task.CompletedTask;
         if (!File.Exists(Path))

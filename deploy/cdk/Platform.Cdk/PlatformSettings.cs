@@ -1,0 +1,70 @@
+using Amazon.CDK;
+
+namespace Platform.Cdk;
+
+/// <summary>
+/// What a deployment is made of, from CDK context (<c>cdk.json</c> or <c>-c key=value</c>; lists are comma-separated).
+/// </summary>
+public sealed record PlatformSettings
+{
+    public required string Account { get; init; }
+    public required string Region { get; init; }
+
+    /// <summary><c>full</c>: one ECS service per platform service, with Amazon MQ; <c>small</c>: the AllInOne host alone.</summary>
+    public string Variant { get; init; } = "full";
+
+    /// <summary>An existing VPC to deploy into (with its AZs and private subnets); without it a VPC is created.</summary>
+    public string? VpcId { get; init; }
+    public IReadOnlyList<string> AvailabilityZones { get; init; } = [];
+    public IReadOnlyList<string> PrivateSubnetIds { get; init; } = [];
+
+    /// <summary>The clusters whose tasks are watched: events are taken from them, and retry may act only on them.</summary>
+    public required IReadOnlyList<string> MonitoredClusters { get; init; }
+
+    /// <summary>The task and execution roles of the monitored task definitions: retry may pass only these to ECS.</summary>
+    public IReadOnlyList<string> MonitoredTaskRoleArns { get; init; } = [];
+
+    public string ImageRegistry { get; init; } = "";
+    public string ImageTag { get; init; } = "latest";
+
+    /// <summary>The platform YAML file, stored in an SSM parameter; absent: an empty config.</summary>
+    public string? PlatformConfigFile { get; init; }
+
+    /// <summary>The <c>${ENV}</c> names the platform file uses for Slack secrets: JSON keys of the Slack secret.</summary>
+    public IReadOnlyList<string> SlackSecretKeys { get; init; } = ["SLACK_WEBHOOK"];
+
+    public static PlatformSettings FromContext(App app)
+    {
+        string? Get(string key) => app.Node.TryGetContext(key) is { } value && value.ToString() is { Length: > 0 } text ? text : null;
+        IReadOnlyList<string> List(string key) => Get(key)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+        string Required(string key) => Get(key) ?? throw new ArgumentException($"CDK context '{key}' is required (cdk.json or -c {key}=…).");
+
+        var settings = new PlatformSettings
+        {
+            Account = Get("account") ?? System.Environment.GetEnvironmentVariable("CDK_DEFAULT_ACCOUNT") ?? Required("account"),
+            Region = Get("region") ?? System.Environment.GetEnvironmentVariable("CDK_DEFAULT_REGION") ?? Required("region"),
+            Variant = Get("variant") ?? "full",
+            VpcId = Get("vpcId"),
+            AvailabilityZones = List("availabilityZones"),
+            PrivateSubnetIds = List("privateSubnetIds"),
+            MonitoredClusters = List("monitoredClusters") is { Count: > 0 } clusters ? clusters : throw new ArgumentException("CDK context 'monitoredClusters' is required."),
+            MonitoredTaskRoleArns = List("monitoredTaskRoleArns"),
+            ImageRegistry = Required("imageRegistry"),
+            ImageTag = Get("imageTag") ?? "latest",
+            PlatformConfigFile = Get("platformConfigFile"),
+            SlackSecretKeys = List("slackSecretKeys") is { Count: > 0 } keys ? keys : ["SLACK_WEBHOOK"],
+        };
+        if (settings.Variant is not ("full" or "small"))
+            throw new ArgumentException($"CDK context 'variant' must be full or small, not '{settings.Variant}'.");
+        if (settings.VpcId is not null && (settings.AvailabilityZones.Count == 0 || settings.PrivateSubnetIds.Count != settings.AvailabilityZones.Count))
+            throw new ArgumentException("With 'vpcId', give 'availabilityZones' and as many 'privateSubnetIds' (one per zone).");
+        // Never look anything up in AWS at synth time: the zones of a new VPC come from context.
+        var zonesKey = $"availability-zones:account={settings.Account}:region={settings.Region}";
+        if (app.Node.TryGetContext(zonesKey) is null)
+            app.Node.SetContext(zonesKey, settings.AvailabilityZones.Count > 0 ? settings.AvailabilityZones.ToArray() : new[] { settings.Region + "a", settings.Region + "b" });
+        return settings;
+    }
+
+    public PlatformStack AddStacks(App app) => new(app, Variant == "small" ? "PlatformSmall" : "Platform", this,
+        new StackProps { Env = new Amazon.CDK.Environment { Account = Account, Region = Region }, Description = "Platform: a watchdog for scheduled ECS tasks" });
+}

@@ -1,0 +1,271 @@
+using Amazon.CDK;
+using Amazon.CDK.AWS.AmazonMQ;
+using Amazon.CDK.AWS.CloudWatch;
+using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ECS;
+using Amazon.CDK.AWS.Events;
+using Amazon.CDK.AWS.Events.Targets;
+using Amazon.CDK.AWS.IAM;
+using Amazon.CDK.AWS.Logs;
+using Amazon.CDK.AWS.RDS;
+using Amazon.CDK.AWS.SQS;
+using Amazon.CDK.AWS.SSM;
+using Constructs;
+using EcsHealthCheck = Amazon.CDK.AWS.ECS.HealthCheck;
+using EcsSecret = Amazon.CDK.AWS.ECS.Secret;
+using SecretsManagerSecret = Amazon.CDK.AWS.SecretsManager.Secret;
+using SecretsManagerSecretProps = Amazon.CDK.AWS.SecretsManager.SecretProps;
+using SecretStringGenerator = Amazon.CDK.AWS.SecretsManager.SecretStringGenerator;
+
+namespace Platform.Cdk;
+
+/// <summary>
+/// The platform on ECS Fargate: PostgreSQL (RDS, encrypted, private), the broker (Amazon MQ for RabbitMQ), the
+/// EventBridge rules that feed ingest's SQS queue (with a DLQ and an alarm on it), secrets in Secrets Manager
+/// injected as container secrets, the platform file from an SSM parameter, and one task role per service holding
+/// only what that service needs. The small variant runs the AllInOne host alone, without a broker.
+/// </summary>
+public sealed class PlatformStack : Stack
+{
+    private readonly PlatformSettings settings;
+    private readonly Cluster cluster;
+    private readonly SecurityGroup services;
+    private readonly IVpc vpc;
+
+    public PlatformStack(Construct scope, string id, PlatformSettings settings, IStackProps props) : base(scope, id, props)
+    {
+        this.settings = settings;
+        vpc = settings.VpcId is null
+            ? new Vpc(this, "Vpc", new VpcProps { MaxAzs = 2, NatGateways = 1 })
+            : Vpc.FromVpcAttributes(this, "Vpc", new VpcAttributes
+            {
+                VpcId = settings.VpcId, AvailabilityZones = [.. settings.AvailabilityZones], PrivateSubnetIds = [.. settings.PrivateSubnetIds],
+            });
+        cluster = new Cluster(this, "Cluster", new ClusterProps { Vpc = vpc, ContainerInsights = true });
+        services = new SecurityGroup(this, "Services", new SecurityGroupProps { Vpc = vpc, Description = "Platform services" });
+
+        var postgres = Database();
+        var events = EventQueue();
+        var ingestKey = new SecretsManagerSecret(this, "IngestApiKey", new SecretsManagerSecretProps
+        {
+            Description = "The key for ingest's POST /events (header X-Api-Key)",
+            GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 40 },
+        });
+        var slack = new SecretsManagerSecret(this, "Slack", new SecretsManagerSecretProps
+        {
+            Description = "Slack webhook URLs and bot tokens, one JSON key per ${ENV} name of the platform file; replace the placeholders",
+            SecretObjectValue = settings.SlackSecretKeys.ToDictionary(k => k, _ => SecretValue.UnsafePlainText("replace-me")),
+        });
+        var config = new StringParameter(this, "PlatformConfig", new StringParameterProps
+        {
+            Description = "The platform file (routes, silences, monitors)",
+            StringValue = settings.PlatformConfigFile is { } file ? File.ReadAllText(file) : "routes: []\n",
+            Tier = ParameterTier.ADVANCED,
+        });
+
+        var common = new Dictionary<string, EcsSecret>
+        {
+            ["ConnectionStrings__Postgres"] = EcsSecret.FromSecretsManager(postgres),
+            ["Platform__ConfigYaml"] = EcsSecret.FromSsmParameter(config),
+        };
+        var retryEnvironment = new Dictionary<string, string>
+        {
+            ["Retry__Ecs__Region"] = settings.Region,
+        };
+        var ingestEnvironment = new Dictionary<string, string>
+        {
+            ["Ingest__Sqs__QueueUrl"] = events.QueueUrl,
+            ["Ingest__Sqs__Region"] = settings.Region,
+        };
+        var slackSecrets = settings.SlackSecretKeys.ToDictionary(k => k, k => EcsSecret.FromSecretsManager(slack, k));
+        var ingestSecrets = new Dictionary<string, EcsSecret> { ["Ingest__ApiKey"] = EcsSecret.FromSecretsManager(ingestKey) };
+
+        if (settings.Variant == "small")
+        {
+            var role = Service("allinone", "AllInOne", 1024, 2048, [new() { ["Bus__Transport"] = "InMemory" }, retryEnvironment, ingestEnvironment],
+                [common, slackSecrets, ingestSecrets]);
+            events.GrantConsumeMessages(role);
+            AllowRetry(role);
+            return;
+        }
+
+        var broker = Broker();
+        var bus = new Dictionary<string, string> { ["Bus__Transport"] = "RabbitMq" };
+        var busSecret = new Dictionary<string, EcsSecret> { ["ConnectionStrings__RabbitMq"] = EcsSecret.FromSecretsManager(broker) };
+        events.GrantConsumeMessages(Service("ingest", "Ingest", 256, 512, [bus, ingestEnvironment], [busSecret, ingestSecrets]));
+        Service("history", "History", 512, 1024, [bus], [common, busSecret]);
+        Service("notifier", "Notifier", 256, 512, [bus], [common, busSecret, slackSecrets]);
+        AllowRetry(Service("retry", "Retry", 256, 512, [bus, retryEnvironment], [common, busSecret]));
+    }
+
+    private string[] ClusterArns => [.. settings.MonitoredClusters.Select(c => $"arn:aws:ecs:{settings.Region}:{settings.Account}:cluster/{c}")];
+
+    /// <summary>PostgreSQL, and a secret holding the whole Npgsql connection string (its password by dynamic reference).</summary>
+    private SecretsManagerSecret Database()
+    {
+        var access = new SecurityGroup(this, "DatabaseAccess", new SecurityGroupProps { Vpc = vpc, Description = "PostgreSQL from the platform services" });
+        access.AddIngressRule(services, Port.Tcp(5432), "platform services");
+        var db = new DatabaseInstance(this, "Database", new DatabaseInstanceProps
+        {
+            Engine = DatabaseInstanceEngine.Postgres(new PostgresInstanceEngineProps { Version = PostgresEngineVersion.VER_16 }),
+            InstanceType = Amazon.CDK.AWS.EC2.InstanceType.Of(InstanceClass.BURSTABLE4_GRAVITON, InstanceSize.SMALL),
+            Vpc = vpc,
+            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS },
+            SecurityGroups = [access],
+            StorageEncrypted = true,
+            PubliclyAccessible = false,
+            Credentials = Credentials.FromGeneratedSecret("platform"),
+            DatabaseName = "platform",
+            BackupRetention = Duration.Days(7),
+            DeletionProtection = true,
+            RemovalPolicy = RemovalPolicy.SNAPSHOT,
+        });
+        var password = db.Secret!.SecretValueFromJson("password").UnsafeUnwrap();
+        return new SecretsManagerSecret(this, "PostgresConnection", new SecretsManagerSecretProps
+        {
+            Description = "Npgsql connection string of the platform database",
+            SecretStringValue = SecretValue.UnsafePlainText(
+                $"Host={db.DbInstanceEndpointAddress};Port={db.DbInstanceEndpointPort};Database=platform;Username=platform;Password={password};SSL Mode=Require"),
+        });
+    }
+
+    /// <summary>Amazon MQ for RabbitMQ, private; a secret holds its AMQPS URI with the generated password.</summary>
+    private SecretsManagerSecret Broker()
+    {
+        var access = new SecurityGroup(this, "BrokerAccess", new SecurityGroupProps { Vpc = vpc, Description = "AMQPS from the platform services" });
+        access.AddIngressRule(services, Port.Tcp(5671), "platform services");
+        var password = new SecretsManagerSecret(this, "BrokerPassword", new SecretsManagerSecretProps
+        {
+            GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 32 },
+        });
+        var broker = new CfnBroker(this, "Broker", new CfnBrokerProps
+        {
+            BrokerName = $"platform-{settings.Region}",
+            EngineType = "RABBITMQ",
+            EngineVersion = "3.13",
+            HostInstanceType = "mq.t3.micro",
+            DeploymentMode = "SINGLE_INSTANCE",
+            PubliclyAccessible = false,
+            AutoMinorVersionUpgrade = true,
+            SubnetIds = [vpc.PrivateSubnets[0].SubnetId],
+            SecurityGroups = [access.SecurityGroupId],
+            Users = new object[] { new CfnBroker.UserProperty { Username = "platform", Password = password.SecretValue.UnsafeUnwrap() } },
+            Logs = new CfnBroker.LogListProperty { General = true },
+        });
+        var endpoint = Fn.Select(0, broker.AttrAmqpEndpoints);
+        var hostAndPort = Fn.Select(1, Fn.Split("://", endpoint));
+        return new SecretsManagerSecret(this, "BrokerConnection", new SecretsManagerSecretProps
+        {
+            Description = "AMQPS URI of the platform broker",
+            SecretStringValue = SecretValue.UnsafePlainText($"amqps://platform:{password.SecretValue.UnsafeUnwrap()}@{hostAndPort}/"),
+        });
+    }
+
+    /// <summary>EventBridge → SQS (ingest reads it); a DLQ for what cannot be delivered or read, and an alarm on it.</summary>
+    private Queue EventQueue()
+    {
+        var dlq = new Queue(this, "EventsDeadLetters", new QueueProps { RetentionPeriod = Duration.Days(14), Encryption = QueueEncryption.SQS_MANAGED });
+        var queue = new Queue(this, "Events", new QueueProps
+        {
+            VisibilityTimeout = Duration.Seconds(60),
+            Encryption = QueueEncryption.SQS_MANAGED,
+            DeadLetterQueue = new DeadLetterQueue { Queue = dlq, MaxReceiveCount = 5 },
+        });
+        var target = new SqsQueue(queue, new SqsQueueProps { DeadLetterQueue = dlq, RetryAttempts = 10 });
+        new Rule(this, "TaskStateChanges", new RuleProps
+        {
+            Description = "ECS task state changes of the monitored clusters",
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.ecs"],
+                DetailType = ["ECS Task State Change"],
+                Detail = new Dictionary<string, object> { ["clusterArn"] = ClusterArns },
+            },
+            Targets = [target],
+        });
+        new Rule(this, "RunTaskCalls", new RuleProps
+        {
+            Description = "CloudTrail records of RunTask and StartTask (failed launches, and the requests of started tasks)",
+            EventPattern = new EventPattern
+            {
+                Source = ["aws.ecs"],
+                DetailType = ["AWS API Call via CloudTrail"],
+                Detail = new Dictionary<string, object> { ["eventSource"] = new[] { "ecs.amazonaws.com" }, ["eventName"] = new[] { "RunTask", "StartTask" } },
+            },
+            Targets = [target],
+        });
+        new Alarm(this, "EventsDeadLettersAlarm", new AlarmProps
+        {
+            AlarmDescription = "Events that EventBridge could not deliver or ingest could not read are waiting in the DLQ",
+            Metric = dlq.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Period = Duration.Minutes(5) }),
+            Threshold = 1,
+            EvaluationPeriods = 1,
+            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            TreatMissingData = TreatMissingData.NOT_BREACHING,
+        });
+        return queue;
+    }
+
+    /// <summary>One platform service: its own task role, log group (30 days) and container health check.</summary>
+    private Role Service(string name, string project, int cpu, int memory, Dictionary<string, string>[] environment, Dictionary<string, EcsSecret>[] secrets)
+    {
+        var role = new Role(this, $"{project}TaskRole", new RoleProps
+        {
+            AssumedBy = new ServicePrincipal("ecs-tasks.amazonaws.com"),
+            Description = $"The platform's {name} service",
+        });
+        var task = new FargateTaskDefinition(this, $"{project}Task", new FargateTaskDefinitionProps { Cpu = cpu, MemoryLimitMiB = memory, TaskRole = role });
+        var logs = new LogGroup(this, $"{project}Logs", new Amazon.CDK.AWS.Logs.LogGroupProps { Retention = RetentionDays.ONE_MONTH, RemovalPolicy = RemovalPolicy.RETAIN });
+        task.AddContainer(name, new ContainerDefinitionOptions
+        {
+            Image = ContainerImage.FromRegistry($"{settings.ImageRegistry}/platform/{name}:{settings.ImageTag}"),
+            Environment = environment.SelectMany(e => e).ToDictionary(),
+            Secrets = secrets.SelectMany(s => s).ToDictionary(),
+            Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logs, StreamPrefix = name }),
+            PortMappings = [new PortMapping { ContainerPort = 8080 }],
+            StopTimeout = Duration.Seconds(30),
+            HealthCheck = new EcsHealthCheck
+            {
+                Command = ["CMD-SHELL", "bash -c 'exec 3<>/dev/tcp/127.0.0.1/8080 && printf \"GET /health HTTP/1.0\\r\\n\\r\\n\" >&3 && head -1 <&3 | grep -q \" 200 \"'"],
+                Interval = Duration.Seconds(15),
+                StartPeriod = Duration.Seconds(60),
+            },
+        });
+        new FargateService(this, $"{project}Service", new FargateServiceProps
+        {
+            Cluster = cluster,
+            TaskDefinition = task,
+            DesiredCount = 1,
+            SecurityGroups = [services],
+            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS },
+            CircuitBreaker = new DeploymentCircuitBreaker { Rollback = true },
+        });
+        return role;
+    }
+
+    /// <summary>Retry alone may call ECS: RunTask, StopTask and DescribeTasks on the monitored clusters, and pass only their roles.</summary>
+    private void AllowRetry(Role role)
+    {
+        var tasks = settings.MonitoredClusters.Select(c => $"arn:aws:ecs:{settings.Region}:{settings.Account}:task/{c}/*").ToArray();
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["ecs:RunTask"],
+            Resources = [$"arn:aws:ecs:{settings.Region}:{settings.Account}:task-definition/*"],
+            Conditions = new Dictionary<string, object> { ["ArnEquals"] = new Dictionary<string, object> { ["ecs:cluster"] = ClusterArns } },
+        }));
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["ecs:StopTask", "ecs:DescribeTasks"], Resources = tasks }));
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+        {
+            Actions = ["ecs:TagResource"],
+            Resources = tasks,
+            Conditions = new Dictionary<string, object> { ["StringEquals"] = new Dictionary<string, object> { ["ecs:CreateAction"] = "RunTask" } },
+        }));
+        if (settings.MonitoredTaskRoleArns.Count > 0)
+            role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Actions = ["iam:PassRole"],
+                Resources = [.. settings.MonitoredTaskRoleArns],
+                Conditions = new Dictionary<string, object> { ["StringEquals"] = new Dictionary<string, object> { ["iam:PassedToService"] = "ecs-tasks.amazonaws.com" } },
+            }));
+    }
+}

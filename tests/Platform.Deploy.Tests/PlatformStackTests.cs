@@ -1,0 +1,144 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.CDK;
+using Amazon.CDK.Assertions;
+using Platform.Cdk;
+using Platform.Testing;
+using Xunit;
+
+namespace Platform.Deploy.Tests;
+
+/// <summary>Synthesizes the CDK app offline (jsii runs on this machine's Node) and checks the CloudFormation it makes.</summary>
+public class PlatformStackTests
+{
+    private const string TaskRole = "arn:aws:iam::123456789012:role/nightly-report-task";
+
+    static PlatformStackTests()
+    {
+        // jsii would otherwise leave its runtime in /tmp and a cache in the home folder, per process.
+        var jsii = Path.Combine(AppContext.BaseDirectory, "jsii");
+        Directory.CreateDirectory(jsii);
+        System.Environment.SetEnvironmentVariable("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20");
+        System.Environment.SetEnvironmentVariable("JSII_RUNTIME_PACKAGE_CACHE_ROOT", jsii);
+        System.Environment.SetEnvironmentVariable("TMPDIR", jsii);
+    }
+
+    private static (PlatformStack Stack, JsonObject Template) Synth(Dictionary<string, object> context)
+    {
+        var app = new App(new AppProps { Outdir = Path.Combine(AppContext.BaseDirectory, "cdk.out", Guid.NewGuid().ToString("N")), Context = context });
+        var stack = PlatformSettings.FromContext(app).AddStacks(app);
+        var template = JsonSerializer.SerializeToNode(Template.FromStack(stack).ToJSON())!.AsObject();
+        return (stack, template);
+    }
+
+    private static Dictionary<string, object> Context(string variant = "full") => new()
+    {
+        ["account"] = "123456789012",
+        ["region"] = "eu-west-1",
+        ["variant"] = variant,
+        ["monitoredClusters"] = "batch,reports",
+        ["monitoredTaskRoleArns"] = TaskRole,
+        ["imageRegistry"] = "123456789012.dkr.ecr.eu-west-1.amazonaws.com",
+        ["imageTag"] = "1.2.3",
+        ["platformConfigFile"] = Path.Combine(RepositoryPaths.Root, "deploy", "local", "demo", "platform.yaml"),
+    };
+
+    private static IEnumerable<JsonObject> Resources(JsonObject template, string type) =>
+        template["Resources"]!.AsObject().Select(r => r.Value!.AsObject()).Where(r => r["Type"]!.GetValue<string>() == type);
+
+    private static IEnumerable<JsonObject> Statements(JsonObject policy) =>
+        policy["Properties"]!["PolicyDocument"]!["Statement"]!.AsArray().Select(s => s!.AsObject());
+
+    private static IEnumerable<string> Actions(JsonObject statement) =>
+        statement["Action"] is JsonArray many ? many.Select(a => a!.GetValue<string>()) : [statement["Action"]!.GetValue<string>()];
+
+    [Fact]
+    public void The_full_variant_runs_each_service_with_private_encrypted_storage_a_broker_and_the_event_feed()
+    {
+        var (_, template) = Synth(Context());
+
+        Assert.Equal(4, Resources(template, "AWS::ECS::Service").Count());
+        var db = Assert.Single(Resources(template, "AWS::RDS::DBInstance"))["Properties"]!;
+        Assert.True(db["StorageEncrypted"]!.GetValue<bool>());
+        Assert.False(db["PubliclyAccessible"]!.GetValue<bool>());
+        var broker = Assert.Single(Resources(template, "AWS::AmazonMQ::Broker"))["Properties"]!;
+        Assert.Equal("RABBITMQ", broker["EngineType"]!.GetValue<string>());
+        Assert.False(broker["PubliclyAccessible"]!.GetValue<bool>());
+
+        var rules = Resources(template, "AWS::Events::Rule").Select(r => r["Properties"]!).ToList();
+        Assert.Equal(2, rules.Count);
+        var stateChanges = rules.Single(r => r["EventPattern"]!["detail-type"]![0]!.GetValue<string>() == "ECS Task State Change");
+        Assert.Equal(["arn:aws:ecs:eu-west-1:123456789012:cluster/batch", "arn:aws:ecs:eu-west-1:123456789012:cluster/reports"],
+            stateChanges["EventPattern"]!["detail"]!["clusterArn"]!.AsArray().Select(a => a!.GetValue<string>()));
+        var calls = rules.Single(r => r["EventPattern"]!["detail-type"]![0]!.GetValue<string>() == "AWS API Call via CloudTrail");
+        Assert.Equal(["RunTask", "StartTask"], calls["EventPattern"]!["detail"]!["eventName"]!.AsArray().Select(a => a!.GetValue<string>()));
+        Assert.All(rules, r => Assert.NotNull(r["Targets"]![0]!["DeadLetterConfig"]));
+        Assert.Contains(Resources(template, "AWS::SQS::Queue"), q => q["Properties"]!["RedrivePolicy"]?["maxReceiveCount"]?.GetValue<int>() == 5);
+        Assert.Single(Resources(template, "AWS::CloudWatch::Alarm"));
+        Assert.All(Resources(template, "AWS::Logs::LogGroup"), g => Assert.Equal(30, g["Properties"]!["RetentionInDays"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public void Secrets_reach_containers_as_secrets_never_as_plain_environment_values()
+    {
+        var (_, template) = Synth(Context());
+
+        var containers = Resources(template, "AWS::ECS::TaskDefinition").SelectMany(t => t["Properties"]!["ContainerDefinitions"]!.AsArray()).ToList();
+        Assert.Equal(4, containers.Count);
+        foreach (var container in containers)
+        {
+            var environment = (container!["Environment"]?.AsArray() ?? []).Select(e => e!["Name"]!.GetValue<string>()).ToList();
+            var secrets = container["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>()).ToList();
+            Assert.DoesNotContain(environment, name => name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || name is "Ingest__ApiKey" or "SLACK_WEBHOOK");
+            Assert.Contains("ConnectionStrings__RabbitMq", secrets);
+            Assert.StartsWith("123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/", container["Image"]!.GetValue<string>());
+            Assert.EndsWith(":1.2.3", container["Image"]!.GetValue<string>());
+        }
+        var notifier = containers.Single(c => c!["Name"]!.GetValue<string>() == "notifier")!;
+        Assert.Contains("SLACK_WEBHOOK", notifier["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>()));
+        var ingest = containers.Single(c => c!["Name"]!.GetValue<string>() == "ingest")!;
+        Assert.Contains("Ingest__ApiKey", ingest["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Only_retry_may_call_ECS_and_only_on_the_monitored_clusters_and_roles()
+    {
+        var (_, template) = Synth(Context());
+
+        var policies = Resources(template, "AWS::IAM::Policy").ToList();
+        var ecsPolicies = policies.Where(p => Statements(p).Any(s => Actions(s).Any(a => a.StartsWith("ecs:", StringComparison.Ordinal)))).ToList();
+        var retry = Assert.Single(ecsPolicies);
+        Assert.Contains("RetryTaskRole", retry["Properties"]!["Roles"]![0]!["Ref"]!.GetValue<string>());
+        var statements = Statements(retry).ToList();
+        var runTask = statements.Single(s => Actions(s).Contains("ecs:RunTask"));
+        Assert.Equal(2, runTask["Condition"]!["ArnEquals"]!["ecs:cluster"]!.AsArray().Count);
+        var stop = statements.Single(s => Actions(s).Contains("ecs:StopTask"));
+        Assert.Equal(["arn:aws:ecs:eu-west-1:123456789012:task/batch/*", "arn:aws:ecs:eu-west-1:123456789012:task/reports/*"],
+            stop["Resource"]!.AsArray().Select(r => r!.GetValue<string>()));
+        var pass = statements.Single(s => Actions(s).Contains("iam:PassRole"));
+        Assert.Equal(TaskRole, pass["Resource"]!.GetValue<string>());
+        Assert.DoesNotContain(statements, s => s["Resource"]?.ToJsonString() == "\"*\"" && Actions(s).Any(a => a.StartsWith("ecs:", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void The_small_variant_is_the_AllInOne_host_alone_without_a_broker()
+    {
+        var (stack, template) = Synth(Context("small"));
+
+        Assert.Equal("PlatformSmall", stack.StackName);
+        Assert.Single(Resources(template, "AWS::ECS::Service"));
+        Assert.Empty(Resources(template, "AWS::AmazonMQ::Broker"));
+        var container = Assert.Single(Resources(template, "AWS::ECS::TaskDefinition"))["Properties"]!["ContainerDefinitions"]![0]!;
+        Assert.Contains(container["Environment"]!.AsArray(), e => e!["Name"]!.GetValue<string>() == "Bus__Transport" && e["Value"]!.GetValue<string>() == "InMemory");
+        Assert.Single(Resources(template, "AWS::RDS::DBInstance"));
+    }
+
+    [Fact]
+    public void Missing_context_is_named()
+    {
+        var context = Context();
+        context.Remove("monitoredClusters");
+        var error = Assert.Throws<ArgumentException>(() => Synth(context));
+        Assert.Contains("monitoredClusters", error.Message);
+    }
+}
