@@ -32,6 +32,14 @@ public sealed record MonitorConfig(string Job, RetryPolicyConfig LaunchRetry)
 
     /// <summary>The containers whose exit decides success; empty: all of them (sidecars killed after a success excepted).</summary>
     public IReadOnlyList<string> Containers { get; init; } = [];
+
+    /// <summary>When runs are due (EventBridge syntax), in <see cref="TimeZone"/>; null: the job has no schedule.</summary>
+    public ScheduleExpression? Schedule { get; init; }
+
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Utc;
+
+    /// <summary>How late a start may be before the slot counts as missed.</summary>
+    public TimeSpan Grace { get; init; } = TimeSpan.FromMinutes(15);
 }
 
 /// <summary>Globs on the task definition family and the cluster name; a missing one matches everything.</summary>

@@ -82,9 +82,17 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         var containers = Child(monitor, "containers") is null ? [] : Strings(monitor, "containers", path + ".containers");
         if (timeout is { } t && t <= TimeSpan.Zero)
             Error(Child(monitor, "timeout")!, path + ".timeout", "must be longer than 0");
+        ScheduleExpression? schedule = null;
+        if (String(monitor, "schedule", path + ".schedule") is { } scheduleText && !ScheduleExpression.TryParse(scheduleText, out schedule, out var scheduleError))
+            Error(Child(monitor, "schedule")!, path + ".schedule", $"'{scheduleText}': {scheduleError}");
+        var zone = TimeZoneInfo.Utc;
+        if (String(monitor, "timezone", path + ".timezone") is { } zoneId && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out zone))
+            Error(Child(monitor, "timezone")!, path + ".timezone", $"'{zoneId}' is not an IANA time zone (e.g. Europe/Berlin)");
+        var grace = Duration(monitor, "grace", path + ".grace") ?? TimeSpan.FromMinutes(15);
         return job is null ? null : new MonitorConfig(job, launch ?? RetryPolicyConfig.DefaultLaunch)
         {
             FailureRetry = failure, Timeout = timeout, Match = match, Containers = containers,
+            Schedule = schedule, TimeZone = zone ?? TimeZoneInfo.Utc, Grace = grace,
         };
     }
 

@@ -88,8 +88,15 @@ public class PlatformConfigParserTests
                 retry:
                   failure: { kinds: [infrastructure, failed-to-start], maxAttempts: 2, interval: 1m }
               - job: etl
+                schedule: cron(0 2 * * ? *)
+                timezone: Europe/Berlin
+                grace: 20m
             """, "platform.yaml", Environment.GetValueOrDefault);
 
+        var etl = config.MonitorFor("etl")!;
+        Assert.Equal("cron(0 2 * * ? *)", etl.Schedule!.Text);
+        Assert.Equal("Europe/Berlin", etl.TimeZone.Id);
+        Assert.Equal(TimeSpan.FromMinutes(20), etl.Grace);
         var report = config.MonitorFor("nightly-report")!;
         Assert.Equal(TimeSpan.FromMinutes(30), report.Timeout);
         Assert.Equal(["app"], report.Containers);
@@ -112,9 +119,13 @@ public class PlatformConfigParserTests
                 timeout: 0s
                 retry:
                   failure: { kinds: [stopped-by-user], maxAttempts: 20 }
+                schedule: cron(0 2 * * MON *)
+                timezone: Mars/Olympus
             """, "p.yaml", Environment.GetValueOrDefault));
 
-        Assert.Equal(3, error.Errors.Count);
+        Assert.Equal(5, error.Errors.Count);
+        Assert.Contains("p.yaml:6: monitors[0].schedule: 'cron(0 2 * * MON *)': exactly one of day-of-month and day-of-week must be ?", error.Errors);
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:7: monitors[0].timezone: 'Mars/Olympus' is not an IANA time zone", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:5: monitors[0].retry.failure.kinds: 'stopped-by-user' is not a failure kind that can be retried", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:5: monitors[0].retry.failure.maxAttempts: must be between 1 and 10", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:3: monitors[0].timeout: must be longer than 0", StringComparison.Ordinal));

@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Cronos;
+
+namespace Platform.ServiceDefaults.Configuration;
+
+/// <summary>
+/// An EventBridge schedule expression, as users already write them: <c>cron(minutes hours day-of-month month
+/// day-of-week year)</c> with <c>?</c>, <c>L</c>, <c>W</c>, <c>#</c>, ranges, lists and steps (day-of-week 1–7 is
+/// SUN–SAT), or <c>rate(n minute|minutes|hour|hours|day|days)</c>. Occurrences are evaluated in a time zone the way
+/// EventBridge Scheduler does: a time skipped when the clocks go forward does not occur, and a time repeated when
+/// they go back occurs once.
+/// </summary>
+public sealed partial class ScheduleExpression
+{
+    private readonly CronExpression? cron;
+    private readonly YearSet? years;
+    private readonly TimeSpan rate;
+
+    private ScheduleExpression(string text, CronExpression? cron, YearSet? years, TimeSpan rate)
+    {
+        Text = text;
+        this.cron = cron;
+        this.years = years;
+        this.rate = rate;
+    }
+
+    public string Text { get; }
+
+    /// <summary>For a rate: the interval; slots are aligned to the Unix epoch, so any run within an interval fills it.</summary>
+    public TimeSpan? Rate => cron is null ? rate : null;
+
+    public override string ToString() => Text;
+
+    public static bool TryParse(string text, out ScheduleExpression? schedule, out string error)
+    {
+        schedule = null;
+        error = "";
+        var trimmed = text.Trim();
+        if (RateSyntax().Match(trimmed) is { Success: true } r)
+        {
+            var n = long.Parse(r.Groups[1].Value, CultureInfo.InvariantCulture);
+            var unit = r.Groups[2].Value;
+            if (n < 1)
+                return Fail("the value of a rate must be a positive whole number", out error);
+            if ((n == 1) != !unit.EndsWith('s'))
+                return Fail(n == 1 ? $"write rate(1 {unit.TrimEnd('s')})" : $"write rate({n} {unit.TrimEnd('s')}s)", out error);
+            var interval = unit.TrimEnd('s') switch
+            {
+                "minute" => TimeSpan.FromMinutes(n),
+                "hour" => TimeSpan.FromHours(n),
+                _ => TimeSpan.FromDays(n),
+            };
+            schedule = new ScheduleExpression(trimmed, null, null, interval);
+            return true;
+        }
+        if (CronSyntax().Match(trimmed) is not { Success: true } c)
+            return Fail("expected cron(minutes hours day-of-month month day-of-week year) or rate(value unit)", out error);
+
+        var fields = c.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (fields.Length != 6)
+            return Fail($"a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), not {fields.Length}", out error);
+        var (dayOfMonth, dayOfWeek) = (fields[2], fields[4]);
+        if ((dayOfMonth == "?") == (dayOfWeek == "?"))
+            return Fail("exactly one of day-of-month and day-of-week must be ?", out error);
+        if (!YearSet.TryParse(fields[5], out var yearSet))
+            return Fail($"'{fields[5]}' is not a year field (*, 1970–2199, ranges, lists, steps)", out error);
+        if (!TryTranslateDayOfWeek(dayOfWeek, out var cronosDayOfWeek))
+            return Fail($"'{dayOfWeek}' is not a day-of-week field (1–7 or SUN–SAT, with -, /, L, #)", out error);
+        try
+        {
+            var expression = CronExpression.Parse($"{fields[0]} {fields[1]} {dayOfMonth} {fields[3]} {cronosDayOfWeek}", CronFormat.Standard);
+            schedule = new ScheduleExpression(trimmed, expression, yearSet, default);
+            return true;
+        }
+        catch (CronFormatException e)
+        {
+            return Fail(e.Message.TrimEnd('.'), out error);
+        }
+    }
+
+    /// <summary>The first slot strictly after <paramref name="after"/>, in <paramref name="zone"/>; null when there is none.</summary>
+    public DateTimeOffset? Next(DateTimeOffset after, TimeZoneInfo zone)
+    {
+        if (cron is null)
+        {
+            var ticks = rate.Ticks;
+            var next = (after.UtcTicks - DateTime.UnixEpoch.Ticks) / ticks * ticks + ticks + DateTime.UnixEpoch.Ticks;
+            return new DateTimeOffset(next, TimeSpan.Zero);
+        }
+        var from = after;
+        for (var guard = 0; guard < 10_000; guard++)
+        {
+            if (cron.GetNextOccurrence(from, zone) is not { } occurrence)
+                return null;
+            var local = TimeZoneInfo.ConvertTime(occurrence, zone);
+            if (!years!.Contains(local.Year))
+            {
+                if (years.NextAfter(local.Year) is not { } year)
+                    return null;
+                // Jump to just before 1 January of the next allowed year, in the zone.
+                var newYear = new DateTime(year, 1, 1, 0, 0, 0, DateTimeKind.Unspecified);
+                from = new DateTimeOffset(newYear, zone.GetUtcOffset(newYear)).AddTicks(-1);
+                continue;
+            }
+            // Cronos moves a time that the clocks skipped to the next valid instant; EventBridge Scheduler skips it.
+            var wall = new DateTimeOffset(DateTime.SpecifyKind(local.DateTime, DateTimeKind.Utc));
+            if (cron.GetNextOccurrence(wall.AddTicks(-1), TimeZoneInfo.Utc) != wall)
+            {
+                from = occurrence;
+                continue;
+            }
+            return occurrence;
+        }
+        return null;
+    }
+
+    /// <summary>The slots in (<paramref name="from"/>, <paramref name="to"/>], at most <paramref name="limit"/>.</summary>
+    public IEnumerable<DateTimeOffset> Between(DateTimeOffset from, DateTimeOffset to, TimeZoneInfo zone, int limit = 10_000)
+    {
+        var at = from;
+        for (var i = 0; i < limit && Next(at, zone) is { } next && next <= to; i++)
+        {
+            yield return next;
+            at = next;
+        }
+    }
+
+    private static bool TryTranslateDayOfWeek(string field, out string translated)
+    {
+        // EventBridge numbers days 1 (SUN) to 7 (SAT); Cronos 0 (SUN) to 6 (SAT). Names and ? pass through.
+        translated = DayNumber().Replace(field, m =>
+        {
+            var n = int.Parse(m.Value, CultureInfo.InvariantCulture);
+            return (n - 1).ToString(CultureInfo.InvariantCulture);
+        });
+        return !DayNumberOutOfRange().IsMatch(field);
+    }
+
+    private static bool Fail(string message, out string error)
+    {
+        error = message;
+        return false;
+    }
+
+    [GeneratedRegex(@"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")]
+    private static partial Regex RateSyntax();
+
+    [GeneratedRegex(@"^cron\((.*)\)$")]
+    private static partial Regex CronSyntax();
+
+    // A day number: at the start, or after , or - (not a step after /, nor the nth after #).
+    [GeneratedRegex(@"(?<=^|[,\-])\d+")]
+    private static partial Regex DayNumber();
+
+    [GeneratedRegex(@"(?<=^|[,\-])(\d{2,}|[089])")]
+    private static partial Regex DayNumberOutOfRange();
+
+    private sealed class YearSet
+    {
+        private readonly SortedSet<int>? years;
+
+        private YearSet(SortedSet<int>? years) => this.years = years;
+
+        public bool Contains(int year) => years is null || years.Contains(year);
+
+        public int? NextAfter(int year) => years is null ? year + 1 : years.GetViewBetween(year + 1, int.MaxValue).Cast<int?>().FirstOrDefault();
+
+        public static bool TryParse(string field, out YearSet? set)
+        {
+            set = null;
+            if (field == "*")
+            {
+                set = new YearSet(null);
+                return true;
+            }
+            var years = new SortedSet<int>();
+            foreach (var part in field.Split(','))
+            {
+                var m = Regex.Match(part, @"^(\*|\d{4})(?:-(\d{4}))?(?:/(\d+))?$");
+                if (!m.Success)
+                    return false;
+                var start = m.Groups[1].Value == "*" ? 1970 : int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+                var end = m.Groups[2].Success ? int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)
+                    : m.Groups[1].Value == "*" || m.Groups[3].Success ? 2199 : start;
+                var step = m.Groups[3].Success ? int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) : 1;
+                if (start < 1970 || end > 2199 || start > end || step < 1)
+                    return false;
+                for (var y = start; y <= end; y += step)
+                    years.Add(y);
+            }
+            set = new YearSet(years);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using Platform.ServiceDefaults.Configuration;
+using Xunit;
+
+namespace Platform.Notifier.Tests.Features.Configuration;
+
+public class ScheduleExpressionTests
+{
+    private static readonly TimeZoneInfo Berlin = TimeZoneInfo.FindSystemTimeZoneById("Europe/Berlin");
+
+    private static ScheduleExpression Parse(string text) =>
+        ScheduleExpression.TryParse(text, out var schedule, out var error) ? schedule! : throw new Xunit.Sdk.XunitException($"{text}: {error}");
+
+    private static DateTimeOffset Utc(string text) => DateTimeOffset.Parse(text + "Z", System.Globalization.CultureInfo.InvariantCulture);
+
+    // EventBridge's own examples and the special characters, from 2026-11-22 (a Sunday) 00:00 UTC.
+    [Theory]
+    [InlineData("cron(0 10 * * ? *)", "2026-11-22T10:00:00", "2026-11-23T10:00:00")]
+    [InlineData("cron(15 12 * * ? *)", "2026-11-22T12:15:00", "2026-11-23T12:15:00")]
+    [InlineData("cron(0 18 ? * MON-FRI *)", "2026-11-23T18:00:00", "2026-11-24T18:00:00")]
+    [InlineData("cron(0 18 ? * 2-6 *)", "2026-11-23T18:00:00", "2026-11-24T18:00:00")]
+    [InlineData("cron(0 8 1 * ? *)", "2026-12-01T08:00:00", "2027-01-01T08:00:00")]
+    [InlineData("cron(0/15 * * * ? *)", "2026-11-22T00:15:00", "2026-11-22T00:30:00")]
+    [InlineData("cron(0/5 8-17 ? * MON-FRI *)", "2026-11-23T08:00:00", "2026-11-23T08:05:00")]
+    [InlineData("cron(0 9 ? * 2#1 *)", "2026-12-07T09:00:00", "2027-01-04T09:00:00")]
+    [InlineData("cron(0 12 ? * 6L *)", "2026-11-27T12:00:00", "2026-12-25T12:00:00")]
+    [InlineData("cron(0 0 L * ? *)", "2026-11-30T00:00:00", "2026-12-31T00:00:00")]
+    [InlineData("cron(0 0 15W * ? *)", "2026-12-15T00:00:00", "2027-01-15T00:00:00")]
+    [InlineData("cron(0 0 1W * ? *)", "2026-12-01T00:00:00", "2027-01-01T00:00:00")]
+    [InlineData("cron(30 6 ? * 1 *)", "2026-11-22T06:30:00", "2026-11-29T06:30:00")]
+    [InlineData("cron(0 0 1 1 ? 2028,2030)", "2028-01-01T00:00:00", "2030-01-01T00:00:00")]
+    [InlineData("cron(0 0 29 2 ? 2027-2030)", "2028-02-29T00:00:00", null)]
+    [InlineData("rate(5 minutes)", "2026-11-22T00:05:00", "2026-11-22T00:10:00")]
+    [InlineData("rate(1 hour)", "2026-11-22T01:00:00", "2026-11-22T02:00:00")]
+    [InlineData("rate(2 days)", "2026-11-23T00:00:00", "2026-11-25T00:00:00")]
+    public void Next_slots_match_EventBridge(string expression, string first, string? second)
+    {
+        var schedule = Parse(expression);
+        var next = schedule.Next(Utc("2026-11-22T00:00:00"), TimeZoneInfo.Utc);
+        Assert.Equal(Utc(first), next);
+        Assert.Equal(second is null ? null : Utc(second), schedule.Next(next!.Value, TimeZoneInfo.Utc));
+    }
+
+    [Fact]
+    public void A_time_zone_moves_the_slots_and_daylight_saving_skips_or_keeps_once_as_EventBridge_Scheduler_does()
+    {
+        var nightly = Parse("cron(30 2 * * ? *)");
+        // 2027-03-28: Berlin jumps from 02:00 to 03:00, so 02:30 does not exist that day.
+        Assert.Equal([Utc("2027-03-27T01:30:00"), Utc("2027-03-29T00:30:00")],
+            nightly.Between(Utc("2027-03-27T00:00:00"), Utc("2027-03-29T12:00:00"), Berlin));
+        // 2026-10-25: 02:30 happens twice (CEST, then CET); the schedule runs once.
+        Assert.Equal([Utc("2026-10-24T00:30:00"), Utc("2026-10-25T00:30:00"), Utc("2026-10-26T01:30:00")],
+            nightly.Between(Utc("2026-10-24T00:00:00"), Utc("2026-10-26T12:00:00"), Berlin));
+    }
+
+    [Theory]
+    [InlineData("cron(0 10 * * *)", "6 fields")]
+    [InlineData("cron(0 10 * * MON *)", "exactly one of day-of-month and day-of-week must be ?")]
+    [InlineData("cron(0 10 ? * ? *)", "exactly one of day-of-month and day-of-week must be ?")]
+    [InlineData("cron(60 10 * * ? *)", "")]
+    [InlineData("cron(0 10 ? * 8 *)", "day-of-week")]
+    [InlineData("cron(0 10 * * ? 1969)", "year")]
+    [InlineData("rate(1 hours)", "rate(1 hour)")]
+    [InlineData("rate(5 minute)", "rate(5 minutes)")]
+    [InlineData("rate(0 minutes)", "positive")]
+    [InlineData("every day", "expected cron(")]
+    public void Invalid_expressions_are_rejected_with_the_reason(string expression, string reason)
+    {
+        Assert.False(ScheduleExpression.TryParse(expression, out _, out var error));
+        Assert.NotEmpty(error);
+        Assert.Contains(reason, error);
+    }
+}
