@@ -51,7 +51,7 @@ services=(Platform.Ingest Platform.History Platform.Notifier Platform.Retry Plat
 for service in "${services[@]}"; do
   tag="platform/$(echo "${service#Platform.}" | tr '[:upper:]' '[:lower:]')"
   log "building $tag"
-  docker build -q --network host -f deploy/docker/Dockerfile --build-arg SERVICE="$service" \
+  DOCKER_BUILDKIT=0 docker build -q --network host -f deploy/docker/Dockerfile --build-arg SERVICE="$service" \
     --build-arg SDK_IMAGE=platform-local/sdk:10.0 --build-arg RUNTIME_IMAGE=platform-local/runtime:10.0 -t "$tag" . >/dev/null
 done
 
@@ -64,7 +64,7 @@ common=(--network host -e "ConnectionStrings__Postgres=$pg" -e "ConnectionString
   -e Notifier__Schema=container_check_notifier -e Retry__Schema=container_check_retry -e Simulator__IngestUrl=http://127.0.0.1:18180/
   -e Simulator__IngestApiKey="$key")
 declare -A ports=([ingest]=18180 [history]=18181 [notifier]=18182 [retry]=18183 [allinone]=18184 [ecssimulator]=18185)
-cleanup() { docker rm -f "${!ports[@]/#/check-}" >/dev/null 2>&1 || true; }
+cleanup() { for name in "${!ports[@]}"; do docker rm -f "check-$name" >/dev/null 2>&1 || true; done; }
 trap cleanup EXIT
 cleanup
 for name in ecssimulator ingest history notifier retry allinone; do

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Platform.History.Features.DetectMissedRuns;
 using Platform.History.Features.RecordEcsEvents;
 using Platform.History.Features.RecordRetryDecisions;
 using Platform.History.Features.ReplayHistory;
@@ -19,6 +20,7 @@ public static class HistoryModule
         builder.Services.AddHealthChecks().AddPostgres("history-postgres", sp => sp.GetRequiredService<IOptions<HistoryOptions>>().Value.ConnectionString!);
         builder.Services.AddPlatformConfig();
         builder.Services.AddSingleton<JobNaming>();
+        builder.Services.AddHostedService<MissedRunDetector>();
         builder.Services.AddSingleton<ProjectionRebuilder>();
         builder.Services.AddSingleton<TimelineExporter>();
         builder.Services.AddPlatformCommand(RebuildCommand.Name, startsHost: false, RebuildCommand.Create);
@@ -38,6 +40,7 @@ public static class HistoryModule
         jobs.MapGet("/{name}", JobEndpoints.GetAsync);
         jobs.MapGet("/{name}/runs", GetJobRunsEndpoint.HandleAsync);
         jobs.MapGet("/{name}/retries", GetJobRetriesEndpoint.HandleAsync);
+        jobs.MapGet("/{name}/gaps", GetJobGapsEndpoint.HandleAsync);
         return app;
     }
 }

@@ -14,4 +14,7 @@ public sealed class HistoryOptions : IPlatformOptions
     /// <summary>The PostgreSQL schema that holds the event store and projections.</summary>
     [RegularExpression("^[a-z_][a-z0-9_]{0,62}$", ErrorMessage = "History:Schema must be a lower-case PostgreSQL identifier.")]
     public string Schema { get; set; } = "platform";
+
+    /// <summary>How often scheduled monitors are checked for missed runs.</summary>
+    public TimeSpan MissedRunCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

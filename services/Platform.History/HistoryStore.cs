@@ -1,3 +1,4 @@
+using Platform.History.Features.DetectMissedRuns;
 using Platform.History.Features.RecordRetryDecisions;
 using JasperFx;
 using JasperFx.Events;
@@ -34,12 +35,15 @@ public static class HistoryStore
         opts.Events.AddEventType<RunFinished>();
         opts.Events.AddEventType<LaunchRequestRecorded>();
         opts.Events.AddEventType<RetryDecisionRecorded>();
+        opts.Events.AddEventType<RunMissedRecorded>();
 
         opts.Schema.For<Run>()
             .Duplicate(r => r.Job)
             .Duplicate(r => r.CreatedAt);
         opts.Schema.For<JobSummary>();
         opts.Schema.For<LaunchRequest>();
+        opts.Schema.For<MissedSlot>().Duplicate(m => m.Job).Duplicate(m => m.Slot);
+        opts.Schema.For<ScheduleCursor>();
     }
 
     public static IServiceCollection AddHistoryStore(this IServiceCollection services, bool development)

@@ -15,7 +15,8 @@ namespace Platform.History.Tests;
 /// Ingest and history in one process (the AllInOne composition) on real PostgreSQL, in a schema of its own, with
 /// MassTransit's harness as the bus: events go in over HTTP exactly as EventBridge sends them.
 /// </summary>
-public sealed class HistoryApp(PostgresFixture postgres, string? schema = null, string? configFile = null) : WebApplicationFactory<Platform.AllInOne.Demo.DemoFeed>
+public sealed class HistoryApp(PostgresFixture postgres, string? schema = null, string? configFile = null, TimeProvider? clock = null)
+    : WebApplicationFactory<Platform.AllInOne.Demo.DemoFeed>
 {
     public const string ApiKey = "test-ingest-key-0123456789";
 
@@ -34,7 +35,13 @@ public sealed class HistoryApp(PostgresFixture postgres, string? schema = null, 
         builder.UseSetting("Retry:Ecs:Region", "eu-west-1");
         // These tests are about history: nothing listens on the discard port, so a relaunch planned here stays pending.
         builder.UseSetting("Retry:Ecs:ServiceUrl", "http://127.0.0.1:9/");
-        builder.ConfigureTestServices(services => services.AddMassTransitTestHarness());
+        builder.UseSetting("History:MissedRunCheckInterval", "00:00:01");
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddMassTransitTestHarness();
+            if (clock is not null)
+                services.AddSingleton(clock);
+        });
     }
 
     public ITestHarness Harness => Services.GetTestHarness();
@@ -63,9 +70,14 @@ public sealed class HistoryApp(PostgresFixture postgres, string? schema = null, 
         jobs => jobs.Sum(j => j!["successCount"]!.GetValue<int>() + j["failureCount"]!.GetValue<int>() + j["launchFailureCount"]!.GetValue<int>()) == finishedRuns,
         what: $"job summaries covering {finishedRuns} finished runs");
 
+    /// <summary>False for a host that is stopped to be started again on the same database.</summary>
+    public bool DropSchemaOnDispose { get; init; } = true;
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
+        if (!DropSchemaOnDispose)
+            return;
         await postgres.DropSchemaAsync(Schema);
         await postgres.DropSchemaAsync(Schema + "_r");
     }

@@ -5,6 +5,7 @@ using Marten;
 using Marten.Subscriptions;
 using MassTransit;
 using Platform.Contracts.History;
+using Platform.History.Features.DetectMissedRuns;
 using Platform.History.Features.RecordEcsEvents;
 using Platform.History.Features.TrackRuns;
 
@@ -26,6 +27,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         IncludeType<RunFinished>();
         IncludeType<LaunchFailureRecorded>();
         IncludeType<TaskStateRecorded>();
+        IncludeType<RunMissedRecorded>();
         Options.BatchSize = 500;
     }
 
@@ -54,6 +56,14 @@ public sealed class RunOutcomePublisher : SubscriptionBase
             };
             if (message is not null)
                 publishes.Add(bus.Publish(message, message.GetType(), ctx => ctx.MessageId = e.Id, cancellationToken));
+        }
+        // Slots of one job missed together are one message (its id: the first slot's event's).
+        foreach (var job in page.Events.Where(e => e.Data is RunMissedRecorded).GroupBy(e => ((RunMissedRecorded)e.Data).Job))
+        {
+            var missed = job.Select(e => (RunMissedRecorded)e.Data).OrderBy(m => m.Slot).ToList();
+            var message = new RunMissed(job.Key, [.. missed.Select(m => m.Slot)], missed[0].Schedule, missed[0].TimeZone, missed[0].Grace);
+            var id = job.First().Id;
+            publishes.Add(bus.Publish(message, ctx => ctx.MessageId = id, cancellationToken));
         }
         await Task.WhenAll(publishes);
         return NullChangeListener.Instance;

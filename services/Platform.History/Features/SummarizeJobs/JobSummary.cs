@@ -1,4 +1,5 @@
 using Platform.Contracts.History;
+using Platform.History.Features.DetectMissedRuns;
 using Platform.History.Features.RecordEcsEvents;
 
 namespace Platform.History.Features.SummarizeJobs;
@@ -23,6 +24,14 @@ public sealed record JobSummary
     public DateTimeOffset? LastSuccessAt { get; init; }
     public DateTimeOffset? LastFailureAt { get; init; }
     public LastRun? LastRun { get; init; }
+    public int MissedCount { get; init; }
+    public DateTimeOffset? LastMissedAt { get; init; }
+
+    /// <summary>Set when read, from the job's schedule: <c>ok</c>, <c>failing</c>, <c>late</c>, <c>missed</c>, or <c>unknown</c> without one.</summary>
+    public string? Status { get; init; }
+
+    /// <summary>Set when read: the job's next slot, for a scheduled job.</summary>
+    public DateTimeOffset? NextExpectedAt { get; init; }
 
     /// <summary>Times of the failures after the newest success, newest last (bounded).</summary>
     public IReadOnlyList<DateTimeOffset> FailuresSinceLastSuccess { get; init; } = [];
@@ -39,6 +48,9 @@ public sealed record JobSummary
         var last = new LastRun(finished.RunId, finished.Succeeded, finished.Kind, finished.Reason, finished.FinishedAt);
         return finished.Succeeded ? Succeeded(last) : Failed(last, launch: false);
     }
+
+    public JobSummary Record(RunMissedRecorded missed) =>
+        this with { MissedCount = MissedCount + 1, LastMissedAt = Max(LastMissedAt, missed.Slot) };
 
     public JobSummary Record(LaunchFailureRecorded failed) =>
         Failed(new LastRun(DeterministicId.LaunchRunId(failed.Failure.EventId), false, FailureKind.LaunchFailed,

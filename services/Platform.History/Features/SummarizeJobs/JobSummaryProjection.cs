@@ -1,3 +1,4 @@
+using Platform.History.Features.DetectMissedRuns;
 using Platform.History.Features.RecordEcsEvents;
 
 namespace Platform.History.Features.SummarizeJobs;
@@ -13,6 +14,7 @@ public static class JobSummaryProjection
     {
         RunFinished finished => finished.Job,
         LaunchFailureRecorded failed => failed.Job,
+        RunMissedRecorded missed => missed.Job,
         _ => null,
     };
 
@@ -20,6 +22,7 @@ public static class JobSummaryProjection
     {
         RunFinished finished => (summary ?? JobSummary.Create(job)).Record(finished),
         LaunchFailureRecorded failed => (summary ?? JobSummary.Create(job)).Record(failed),
+        RunMissedRecorded missed => (summary ?? JobSummary.Create(job)).Record(missed),
         _ => summary ?? JobSummary.Create(job),
     };
 }

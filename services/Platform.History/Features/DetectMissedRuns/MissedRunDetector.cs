@@ -1,0 +1,105 @@
+using Marten;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Platform.History.Features.RecordEcsEvents;
+using Platform.History.Features.SummarizeJobs;
+using Platform.History.Features.TrackRuns;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Configuration;
+
+namespace Platform.History.Features.DetectMissedRuns;
+
+/// <summary>
+/// Settles the slots of scheduled monitors once their grace has passed: a slot with no run created in its window
+/// (from a little before the slot to its grace after; for a rate, the whole interval before it) is missed. One
+/// instance checks (an advisory lock); each job's cursor, missed slots, events and summary are written in one
+/// transaction, so after a restart or downtime the slots missed meanwhile are found once, and reported together.
+/// A monitor's first check starts at that moment: history from before it was monitored is not judged.
+/// </summary>
+public sealed partial class MissedRunDetector(
+    IDocumentStore store, PlatformConfigSource config, IOptions<HistoryOptions> options, TimeProvider clock, ILogger<MissedRunDetector> logger)
+    : BackgroundService
+{
+    /// <summary>Schedulers start tasks a little early too (EventBridge's precision is a minute).</summary>
+    public static readonly TimeSpan EarlyTolerance = TimeSpan.FromMinutes(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var lease = await LeaderLease.TryAcquireAsync(options.Value.ConnectionString!, "platform-missed-runs:" + options.Value.Schema, stoppingToken);
+                while (lease is not null && !stoppingToken.IsCancellationRequested)
+                {
+                    await CheckAsync(stoppingToken);
+                    await Task.Delay(options.Value.MissedRunCheckInterval, clock, stoppingToken);
+                }
+                if (lease is null)
+                    await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogFailed(e);
+                await Task.Delay(TimeSpan.FromSeconds(2), clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    public async Task CheckAsync(CancellationToken ct)
+    {
+        var monitors = config.Current.Monitors.Where(m => m.Schedule is not null).ToList();
+        if (monitors.Count == 0)
+            return;
+        var now = clock.GetUtcNow();
+        await using var session = store.LightweightSession();
+        var cursors = (await session.LoadManyAsync<ScheduleCursor>(ct, monitors.Select(m => m.Job).ToList())).ToDictionary(c => c.Id);
+        foreach (var monitor in monitors)
+        {
+            var schedule = monitor.Schedule!;
+            // A new or changed schedule is judged from now on.
+            if (!cursors.TryGetValue(monitor.Job, out var cursor) || cursor.Schedule != schedule.Text)
+            {
+                session.Store(new ScheduleCursor(monitor.Job, schedule.Text, now));
+                continue;
+            }
+            var settled = now - monitor.Grace;
+            var slots = schedule.Between(cursor.CheckedThrough, settled, monitor.TimeZone, limit: 1_000).ToList();
+            if (slots.Count == 0)
+                continue;
+            var before = schedule.Rate ?? EarlyTolerance;
+            var from = slots[0] - before;
+            var to = slots[^1] + monitor.Grace;
+            var created = await session.Query<Run>().Where(r => r.Job == monitor.Job && r.CreatedAt >= from && r.CreatedAt <= to)
+                .Select(r => r.CreatedAt).ToListAsync(ct);
+            var missed = slots.Where(slot => !created.Any(c => c >= slot - before && c <= slot + monitor.Grace)).ToList();
+            session.Store(cursor with { CheckedThrough = slots[^1] });
+            if (missed.Count == 0)
+                continue;
+
+            var summary = await session.LoadAsync<JobSummary>(monitor.Job, ct);
+            foreach (var slot in missed)
+            {
+                var recorded = new RunMissedRecorded(monitor.Job, slot, schedule.Text, monitor.TimeZone.Id, monitor.Grace);
+                var e = session.Events.BuildEvent(recorded);
+                e.Id = DeterministicId.ForMissedSlot(MissedSlot.IdFor(monitor.Job, slot));
+                session.Events.Append("missed:" + monitor.Job, e);
+                session.Insert(new MissedSlot(MissedSlot.IdFor(monitor.Job, slot), monitor.Job, slot, now));
+                summary = JobSummaryProjection.Next(summary, monitor.Job, recorded);
+            }
+            session.Store(summary!);
+            LogMissed(monitor.Job, missed.Count, missed[0]);
+        }
+        await session.SaveChangesAsync(ct);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "{Job} missed {Count} scheduled run(s), the first due at {Slot:O}")]
+    private partial void LogMissed(string job, int count, DateTimeOffset slot);
+
+    [LoggerMessage(LogLevel.Error, "Checking schedules for missed runs failed; trying again")]
+    private partial void LogFailed(Exception e);
+}
