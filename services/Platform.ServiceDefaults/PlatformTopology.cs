@@ -27,6 +27,7 @@ public static class PlatformTopology
         (typeof(RunFailed), NotifierRunOutcomes),
         (typeof(LaunchFailed), NotifierRunOutcomes),
         (typeof(RunSucceeded), NotifierRunOutcomes),
+        (typeof(RunMissed), NotifierRunOutcomes),
         (typeof(LaunchFailed), RetryRunOutcomes),
         (typeof(RunStarted), RetryRunOutcomes),
         (typeof(RunFailed), RetryRunOutcomes),

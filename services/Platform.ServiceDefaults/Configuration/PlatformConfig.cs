@@ -78,9 +78,12 @@ public sealed record RouteConfig(
     TimeSpan RepeatInterval,
     LogLinkConfig? Logs)
 {
-    /// <summary>A route without <c>match</c> takes every job; <c>jobs</c> and <c>clusters</c> are globs (<c>*</c>, <c>?</c>).</summary>
+    /// <summary>
+    /// A route without <c>match</c> takes every job; <c>jobs</c> and <c>clusters</c> are globs (<c>*</c>, <c>?</c>). An
+    /// alert without a cluster (a missed run) is matched by its job alone.
+    /// </summary>
     public bool Matches(string job, string cluster) =>
-        (Jobs.Count == 0 || Jobs.Any(g => Glob.IsMatch(g, job))) && (Clusters.Count == 0 || Clusters.Any(g => Glob.IsMatch(g, cluster)));
+        (Jobs.Count == 0 || Jobs.Any(g => Glob.IsMatch(g, job))) && (Clusters.Count == 0 || cluster.Length == 0 || Clusters.Any(g => Glob.IsMatch(g, cluster)));
 }
 
 /// <summary>An incoming webhook, a bot token with a channel (threads need it), or the console (no Slack at all).</summary>

@@ -58,6 +58,19 @@ public static class SlackMessageRenderer
         return new SlackContent($"🔴 {launch.Job} never launched: {reasons} (cluster {launch.Cluster})", blocks);
     }
 
+    public static SlackContent MissedRun(RunMissed missed, RouteConfig route)
+    {
+        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(missed.TimeZone, out var z) ? z : TimeZoneInfo.Utc;
+        var slots = missed.Slots.Select(s => TimeZoneInfo.ConvertTime(s, zone).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        var what = slots.Count == 1 ? $"missed its run due {slots[0]} {missed.TimeZone}" : $"missed {slots.Count} runs, due {string.Join(", ", slots.Take(5))}{(slots.Count > 5 ? ", …" : "")} {missed.TimeZone}";
+        var blocks = new JsonArray
+        {
+            Header($"🕳️ {missed.Job} {(slots.Count == 1 ? "missed a run" : $"missed {slots.Count} runs")}"),
+            Section($"*{Escape(missed.Job)}* {Escape(what)}: no task was created within {Escape(Platform.ServiceDefaults.Configuration.DurationText.Format(missed.Grace))} of its schedule `{Escape(missed.Schedule)}`" + Mention(route)),
+        };
+        return new SlackContent($"🕳️ {missed.Job} {what}", blocks);
+    }
+
     public static SlackContent RetryUpdate(string text) => new(text, [Section(Escape(text))]);
 
     public static SlackContent StillFailing(string job, int failures, string latest) => new(

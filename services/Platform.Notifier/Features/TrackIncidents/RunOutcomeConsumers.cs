@@ -28,6 +28,19 @@ public sealed class LaunchFailedConsumer(AlertRecorder recorder) : IConsumer<Lau
     }
 }
 
+/// <summary>A missed run is a failure of the job: it opens (or adds to) the job's incident, and a later success recovers it.</summary>
+public sealed class RunMissedConsumer(AlertRecorder recorder) : IConsumer<RunMissed>
+{
+    public Task Consume(ConsumeContext<RunMissed> context)
+    {
+        var missed = context.Message;
+        // A missed run has no cluster: routes take it by job.
+        return recorder.RecordFailureAsync(RunFailedConsumer.MessageIdOf(context), missed.Job, "", missed.Slots[^1],
+            missed.Slots.Count == 1 ? "missed a scheduled run" : $"missed {missed.Slots.Count} scheduled runs",
+            route => SlackMessageRenderer.MissedRun(missed, route), context.CancellationToken);
+    }
+}
+
 public sealed class RunSucceededConsumer(AlertRecorder recorder) : IConsumer<RunSucceeded>
 {
     public Task Consume(ConsumeContext<RunSucceeded> context) =>

@@ -39,6 +39,26 @@ public class AlertingTests(PostgresFixture postgres) : NotifierTestBase(postgres
     }
 
     [Fact]
+    public async Task Missed_runs_found_together_are_one_alert_on_the_jobs_route_and_a_later_run_recovers_it()
+    {
+        var missed = new RunMissed("etl-orders", [Day.AddHours(1), Day.AddHours(2), Day.AddHours(3)], "cron(0 * * * ? *)", "Europe/Berlin", TimeSpan.FromMinutes(15));
+        var id = Guid.NewGuid();
+        await App.PublishAsync(missed, id);
+        await App.PublishAsync(missed, id);
+
+        var post = Assert.Single(await WaitForPostsAsync(1));
+        Assert.Contains("B000DATA", post.Path);
+        Assert.Equal("🕳️ etl-orders missed 3 runs, due 2026-11-20 02:00, 2026-11-20 03:00, 2026-11-20 04:00 Europe/Berlin", post.Text);
+        Assert.Contains("within 15m of its schedule `cron(0 * * * ? *)`", post.BlockText);
+
+        await App.PublishAsync(NotifierApp.Succeeded("etl-orders", Day.AddHours(4)));
+        var posts = await WaitForPostsAsync(2);
+        await SettleAsync();
+        Assert.Equal(2, Slack.Posts.Count);
+        Assert.Contains("recovered", posts[1].Text);
+    }
+
+    [Fact]
     public async Task A_job_that_keeps_failing_alerts_once_and_recovers_with_one_message()
     {
         await App.PublishAsync(NotifierApp.Failed("etl-orders", Day.AddHours(1)));
