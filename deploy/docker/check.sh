@@ -47,7 +47,7 @@ if ! docker image inspect platform-local/runtime:10.0 >/dev/null 2>&1; then
   rm -rf "$rootfs"
 fi
 
-services=(Platform.Ingest Platform.History Platform.Notifier Platform.Retry Platform.AllInOne Platform.EcsSimulator)
+services=(Platform.Ingest Platform.History Platform.Notifier Platform.Retry Platform.Digest Platform.AllInOne Platform.EcsSimulator)
 for service in "${services[@]}"; do
   tag="platform/$(echo "${service#Platform.}" | tr '[:upper:]' '[:lower:]')"
   log "building $tag"
@@ -62,16 +62,18 @@ key="container-check-key-0123456789"
 common=(--network host -e "ConnectionStrings__Postgres=$pg" -e "ConnectionStrings__RabbitMq=$PLATFORM_TEST_RABBITMQ" -e Bus__Transport=RabbitMq
   -e Ingest__ApiKey="$key" -e Retry__Ecs__Region=eu-west-1 -e Retry__Ecs__ServiceUrl=http://127.0.0.1:18185 -e AWS_EC2_METADATA_DISABLED=true
   -e AWS_ACCESS_KEY_ID=AKIDCONTAINERCHECK01 -e AWS_SECRET_ACCESS_KEY=container-check -e History__Schema=container_check_history
-  -e Notifier__Schema=container_check_notifier -e Retry__Schema=container_check_retry -e Simulator__IngestUrl=http://127.0.0.1:18180/
+  -e Notifier__Schema=container_check_notifier -e Retry__Schema=container_check_retry -e Digest__Schema=container_check_digest
+  -e Digest__HistoryUrl=http://127.0.0.1:18181/ -e Simulator__IngestUrl=http://127.0.0.1:18180/
   -e Simulator__IngestApiKey="$key")
-declare -A ports=([ingest]=18180 [history]=18181 [notifier]=18182 [retry]=18183 [allinone]=18184 [ecssimulator]=18185)
+declare -A ports=([ingest]=18180 [history]=18181 [notifier]=18182 [retry]=18183 [allinone]=18184 [ecssimulator]=18185 [digest]=18186)
 cleanup() { for name in "${!ports[@]}"; do docker rm -f "check-$name" >/dev/null 2>&1 || true; done; }
 trap cleanup EXIT
 cleanup
-for name in ecssimulator ingest history notifier retry allinone; do
+for name in ecssimulator ingest history notifier retry digest allinone; do
   extra=()
   [ "$name" = allinone ] && extra=(-e Bus__Transport=InMemory -e History__Schema=container_check_aio_history
-    -e Notifier__Schema=container_check_aio_notifier -e Retry__Schema=container_check_aio_retry)
+    -e Notifier__Schema=container_check_aio_notifier -e Retry__Schema=container_check_aio_retry -e Digest__Schema=container_check_aio_digest
+    -e Digest__HistoryUrl=http://127.0.0.1:18184/)
   docker run -d --name "check-$name" "${common[@]}" "${extra[@]}" -e ASPNETCORE_HTTP_PORTS="${ports[$name]}" "platform/$name" >/dev/null
 done
 
@@ -91,7 +93,7 @@ expect() {
   got="$(curl -s -o /dev/null -w '%{http_code}' "$@")"
   if [ "$got" = "$want" ]; then log "ok   $what ($got)"; else log "FAIL $what: $got, expected $want"; failed=1; fi
 }
-for name in ecssimulator ingest history notifier retry allinone; do
+for name in ecssimulator ingest history notifier retry digest allinone; do
   wait_healthy "$name" && log "ok   $name healthy (HEALTHCHECK) as user $(docker exec "check-$name" id -u)"
 done
 expect "ingest POST /events without the key" 401 -X POST -H 'Content-Type: application/json' -d '[]' http://127.0.0.1:18180/events
@@ -101,13 +103,15 @@ expect "history GET /jobs" 200 http://127.0.0.1:18181/jobs
 expect "notifier GET /deliveries" 200 http://127.0.0.1:18182/deliveries
 expect "retry GET /health" 200 http://127.0.0.1:18183/health
 expect "allinone GET /jobs" 200 http://127.0.0.1:18184/jobs
+expect "digest GET /health" 200 http://127.0.0.1:18186/health
+expect "history GET /reports (what digest asks)" 200 "http://127.0.0.1:18181/reports?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z"
 recorded=""
 for _ in $(seq 1 60); do
   curl -s http://127.0.0.1:18181/jobs/container-check/runs | grep -q '"status":"succeeded"' && { recorded=1; break; }; sleep 1
 done
 if [ -n "$recorded" ]; then log "ok   the simulated run went simulator → ingest → RabbitMQ → history: succeeded"; else log "FAIL history has no succeeded run of the simulated task"; failed=1; fi
 
-for name in ingest history notifier retry; do
+for name in ingest history notifier retry digest; do
   start=$(date +%s)
   docker stop -t 30 "check-$name" >/dev/null
   code="$(docker inspect -f '{{.State.ExitCode}}' "check-$name")"

@@ -18,6 +18,7 @@ export Demo__Enabled="${Demo__Enabled:-true}"
 export Platform__ConfigFile="${Platform__ConfigFile:-$repo/deploy/local/demo/platform.yaml}"
 export Retry__Ecs__Region="${Retry__Ecs__Region:-eu-west-1}"
 export Retry__Ecs__ServiceUrl="${Retry__Ecs__ServiceUrl:-$simulator}"
+export Digest__HistoryUrl="${Digest__HistoryUrl:-$urls/}"
 # The simulator wants signed requests, not real credentials: these never leave this machine.
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-AKIDLOCALSIMULATOR01}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local-simulator-secret}"
 export AWS_EC2_METADATA_DISABLED=true

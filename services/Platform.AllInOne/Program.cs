@@ -1,4 +1,5 @@
 using Platform.AllInOne.Demo;
+using Platform.Digest;
 using Platform.History;
 using Platform.Ingest;
 using Platform.Notifier;
@@ -11,6 +12,7 @@ builder.AddIngest();
 builder.AddHistory();
 builder.AddNotifier();
 builder.AddRetry();
+builder.AddDigest();
 builder.AddDemoFeed();
 builder.AddPlatformBus();
 
@@ -20,4 +22,5 @@ app.MapIngest();
 app.MapHistory();
 app.MapNotifier();
 app.MapRetry();
+app.MapDigest();
 return await app.RunPlatformAsync(args);

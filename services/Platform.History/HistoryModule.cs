@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Platform.History.Features.DetectMissedRuns;
 using Platform.History.Features.RecordEcsEvents;
+using Platform.History.Features.ReportPeriods;
 using Platform.History.Features.RecordRetryDecisions;
 using Platform.History.Features.ReplayHistory;
 using Platform.History.Features.SummarizeJobs;
@@ -35,6 +36,7 @@ public static class HistoryModule
 
     public static IEndpointRouteBuilder MapHistory(this IEndpointRouteBuilder app)
     {
+        app.MapGet("/reports", GetReportsEndpoint.HandleAsync);
         var jobs = app.MapGroup("/jobs");
         jobs.MapGet("/", JobEndpoints.ListAsync);
         jobs.MapGet("/{name}", JobEndpoints.GetAsync);

@@ -1,3 +1,4 @@
+using Platform.Contracts.Digest;
 using Platform.Contracts.History;
 using Platform.Contracts.Retry;
 
@@ -28,6 +29,7 @@ public static class PlatformTopology
         (typeof(LaunchFailed), NotifierRunOutcomes),
         (typeof(RunSucceeded), NotifierRunOutcomes),
         (typeof(RunMissed), NotifierRunOutcomes),
+        (typeof(DigestReady), NotifierRunOutcomes),
         (typeof(LaunchFailed), RetryRunOutcomes),
         (typeof(RunStarted), RetryRunOutcomes),
         (typeof(RunFailed), RetryRunOutcomes),

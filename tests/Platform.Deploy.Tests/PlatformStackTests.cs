@@ -57,7 +57,7 @@ public class PlatformStackTests
     {
         var (_, template) = Synth(Context());
 
-        Assert.Equal(4, Resources(template, "AWS::ECS::Service").Count());
+        Assert.Equal(5, Resources(template, "AWS::ECS::Service").Count());
         var db = Assert.Single(Resources(template, "AWS::RDS::DBInstance"))["Properties"]!;
         Assert.True(db["StorageEncrypted"]!.GetValue<bool>());
         Assert.False(db["PubliclyAccessible"]!.GetValue<bool>());
@@ -84,7 +84,7 @@ public class PlatformStackTests
         var (_, template) = Synth(Context());
 
         var containers = Resources(template, "AWS::ECS::TaskDefinition").SelectMany(t => t["Properties"]!["ContainerDefinitions"]!.AsArray()).ToList();
-        Assert.Equal(4, containers.Count);
+        Assert.Equal(5, containers.Count);
         foreach (var container in containers)
         {
             var environment = (container!["Environment"]?.AsArray() ?? []).Select(e => e!["Name"]!.GetValue<string>()).ToList();

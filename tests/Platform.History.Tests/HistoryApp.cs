@@ -30,6 +30,7 @@ public sealed class HistoryApp(PostgresFixture postgres, string? schema = null, 
         builder.UseSetting("ConnectionStrings:Postgres", postgres.ConnectionString);
         builder.UseSetting("History:Schema", Schema);
         builder.UseSetting("Retry:Schema", Schema + "_r");
+        builder.UseSetting("Digest:Schema", Schema + "_d");
         if (configFile is not null)
             builder.UseSetting("Platform:ConfigFile", configFile);
         builder.UseSetting("Retry:Ecs:Region", "eu-west-1");
@@ -80,5 +81,6 @@ public sealed class HistoryApp(PostgresFixture postgres, string? schema = null, 
             return;
         await postgres.DropSchemaAsync(Schema);
         await postgres.DropSchemaAsync(Schema + "_r");
+        await postgres.DropSchemaAsync(Schema + "_d");
     }
 }

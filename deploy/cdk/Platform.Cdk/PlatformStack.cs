@@ -41,8 +41,15 @@ public sealed class PlatformStack : Stack
             {
                 VpcId = settings.VpcId, AvailabilityZones = [.. settings.AvailabilityZones], PrivateSubnetIds = [.. settings.PrivateSubnetIds],
             });
-        cluster = new Cluster(this, "Cluster", new ClusterProps { Vpc = vpc, ContainerInsights = true });
+        cluster = new Cluster(this, "Cluster", new ClusterProps
+        {
+            Vpc = vpc,
+            ContainerInsights = true,
+            // Services find each other by name (digest asks history's API): history.platform.internal.
+            DefaultCloudMapNamespace = new CloudMapNamespaceOptions { Name = "platform.internal", Vpc = vpc },
+        });
         services = new SecurityGroup(this, "Services", new SecurityGroupProps { Vpc = vpc, Description = "Platform services" });
+        services.AddIngressRule(services, Port.Tcp(8080), "the services' HTTP APIs, from each other");
 
         var postgres = Database();
         var events = EventQueue();
@@ -82,7 +89,8 @@ public sealed class PlatformStack : Stack
 
         if (settings.Variant == "small")
         {
-            var role = Service("allinone", "AllInOne", 1024, 2048, [new() { ["Bus__Transport"] = "InMemory" }, retryEnvironment, ingestEnvironment],
+            var role = Service("allinone", "AllInOne", 1024, 2048,
+                [new() { ["Bus__Transport"] = "InMemory", ["Digest__HistoryUrl"] = "http://127.0.0.1:8080/" }, retryEnvironment, ingestEnvironment],
                 [common, slackSecrets, ingestSecrets]);
             events.GrantConsumeMessages(role);
             AllowRetry(role);
@@ -93,9 +101,10 @@ public sealed class PlatformStack : Stack
         var bus = new Dictionary<string, string> { ["Bus__Transport"] = "RabbitMq" };
         var busSecret = new Dictionary<string, EcsSecret> { ["ConnectionStrings__RabbitMq"] = EcsSecret.FromSecretsManager(broker) };
         events.GrantConsumeMessages(Service("ingest", "Ingest", 256, 512, [bus, ingestEnvironment], [busSecret, ingestSecrets]));
-        Service("history", "History", 512, 1024, [bus], [common, busSecret]);
+        Service("history", "History", 512, 1024, [bus], [common, busSecret], discoverable: true);
         Service("notifier", "Notifier", 256, 512, [bus], [common, busSecret, slackSecrets]);
         AllowRetry(Service("retry", "Retry", 256, 512, [bus, retryEnvironment], [common, busSecret]));
+        Service("digest", "Digest", 256, 512, [bus, new() { ["Digest__HistoryUrl"] = "http://history.platform.internal:8080/" }], [common, busSecret]);
     }
 
     private string[] ClusterArns => [.. settings.MonitoredClusters.Select(c => $"arn:aws:ecs:{settings.Region}:{settings.Account}:cluster/{c}")];
@@ -207,7 +216,8 @@ public sealed class PlatformStack : Stack
     }
 
     /// <summary>One platform service: its own task role, log group (30 days) and container health check.</summary>
-    private Role Service(string name, string project, int cpu, int memory, Dictionary<string, string>[] environment, Dictionary<string, EcsSecret>[] secrets)
+    private Role Service(string name, string project, int cpu, int memory, Dictionary<string, string>[] environment, Dictionary<string, EcsSecret>[] secrets,
+        bool discoverable = false)
     {
         var role = new Role(this, $"{project}TaskRole", new RoleProps
         {
@@ -239,6 +249,7 @@ public sealed class PlatformStack : Stack
             SecurityGroups = [services],
             VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS },
             CircuitBreaker = new DeploymentCircuitBreaker { Rollback = true },
+            CloudMapOptions = discoverable ? new CloudMapOptions { Name = name } : null,
         });
         return role;
     }

@@ -11,6 +11,15 @@ public sealed record PlatformConfig(IReadOnlyList<RouteConfig> Routes, string? D
     public RetryPolicyConfig LaunchRetryFor(string job) =>
         MonitorFor(job)?.LaunchRetry ?? RetryPolicyConfig.DefaultLaunch;
 
+    /// <summary>The routes a job's messages go to: every route that matches it, or else the default route.</summary>
+    public IReadOnlyList<RouteConfig> RoutesFor(string job, string cluster)
+    {
+        var matching = Routes.Where(r => r.Matches(job, cluster) && r.Name != DefaultRoute).ToList();
+        if (matching.Count > 0)
+            return matching;
+        return DefaultRoute is { } name && Routes.FirstOrDefault(r => r.Name == name) is { } fallback ? [fallback] : [];
+    }
+
     public MonitorConfig? MonitorFor(string job) => Monitors.FirstOrDefault(m => m.Job == job);
 
     /// <summary>The job a task belongs to: the first monitor whose <c>match</c> it meets, else its family.</summary>
@@ -78,6 +87,9 @@ public sealed record RouteConfig(
     TimeSpan RepeatInterval,
     LogLinkConfig? Logs)
 {
+    /// <summary>When this route gets a digest of its jobs (successes, failures, gaps), if at all.</summary>
+    public DigestConfig? Digest { get; init; }
+
     /// <summary>
     /// A route without <c>match</c> takes every job; <c>jobs</c> and <c>clusters</c> are globs (<c>*</c>, <c>?</c>). An
     /// alert without a cluster (a missed run) is matched by its job alone.
@@ -91,6 +103,9 @@ public sealed record SlackConfig(string? WebhookUrl, string? BotToken, string? C
 {
     public bool CanThread => BotToken is not null;
 }
+
+/// <summary>A digest's schedule: each tick ends a period that began at the previous one.</summary>
+public sealed record DigestConfig(ScheduleExpression Schedule, TimeZoneInfo TimeZone);
 
 /// <summary>Where a task's logs are: placeholders {job}, {container}, {taskId}, {family}.</summary>
 public sealed record LogLinkConfig(string Group, string Stream);

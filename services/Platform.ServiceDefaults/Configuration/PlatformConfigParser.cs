@@ -85,14 +85,12 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         ScheduleExpression? schedule = null;
         if (String(monitor, "schedule", path + ".schedule") is { } scheduleText && !ScheduleExpression.TryParse(scheduleText, out schedule, out var scheduleError))
             Error(Child(monitor, "schedule")!, path + ".schedule", $"'{scheduleText}': {scheduleError}");
-        var zone = TimeZoneInfo.Utc;
-        if (String(monitor, "timezone", path + ".timezone") is { } zoneId && !TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out zone))
-            Error(Child(monitor, "timezone")!, path + ".timezone", $"'{zoneId}' is not an IANA time zone (e.g. Europe/Berlin)");
+        var zone = Zone(monitor, path);
         var grace = Duration(monitor, "grace", path + ".grace") ?? TimeSpan.FromMinutes(15);
         return job is null ? null : new MonitorConfig(job, launch ?? RetryPolicyConfig.DefaultLaunch)
         {
             FailureRetry = failure, Timeout = timeout, Match = match, Containers = containers,
-            Schedule = schedule, TimeZone = zone ?? TimeZoneInfo.Utc, Grace = grace,
+            Schedule = schedule, TimeZone = zone, Grace = grace,
         };
     }
 
@@ -134,7 +132,31 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
             ? new LogLinkConfig(String(logsNode, "group", path + ".logs.group", required: true) ?? "", String(logsNode, "stream", path + ".logs.stream", required: true) ?? "")
             : null;
         var repeat = Duration(route, "repeatInterval", path + ".repeatInterval") ?? TimeSpan.FromHours(4);
-        return name is null || slack is null ? null : new RouteConfig(name, jobs, clusters, slack, String(route, "mention", path + ".mention"), repeat, logs);
+        var digest = Child(route, "digest") is YamlMappingNode digestNode ? Digest(digestNode, path + ".digest") : null;
+        return name is null || slack is null ? null : new RouteConfig(name, jobs, clusters, slack, String(route, "mention", path + ".mention"), repeat, logs)
+        {
+            Digest = digest,
+        };
+    }
+
+    private DigestConfig? Digest(YamlMappingNode node, string path)
+    {
+        var text = String(node, "schedule", path + ".schedule", required: true);
+        ScheduleExpression? schedule = null;
+        if (text is not null && !ScheduleExpression.TryParse(text, out schedule, out var error))
+            Error(Child(node, "schedule")!, path + ".schedule", $"'{text}': {error}");
+        var zone = Zone(node, path);
+        return schedule is null ? null : new DigestConfig(schedule, zone);
+    }
+
+    private TimeZoneInfo Zone(YamlMappingNode node, string path)
+    {
+        if (String(node, "timezone", path + ".timezone") is not { } zoneId)
+            return TimeZoneInfo.Utc;
+        if (TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out var zone))
+            return zone;
+        Error(Child(node, "timezone")!, path + ".timezone", $"'{zoneId}' is not an IANA time zone (e.g. Europe/Berlin)");
+        return TimeZoneInfo.Utc;
     }
 
     private SlackConfig? Slack(YamlNode? node, string path, YamlNode parent)

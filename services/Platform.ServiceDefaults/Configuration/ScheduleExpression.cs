@@ -110,7 +110,7 @@ public sealed partial class ScheduleExpression
                 from = occurrence;
                 continue;
             }
-            return occurrence;
+            return occurrence.ToUniversalTime();
         }
         return null;
     }

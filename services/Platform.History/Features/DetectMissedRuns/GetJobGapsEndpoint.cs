@@ -9,6 +9,8 @@ public static class GetJobGapsEndpoint
     public static async Task<Results<Ok<IReadOnlyList<MissedSlot>>, ProblemHttpResult>> HandleAsync(
         string name, DateTimeOffset? from, DateTimeOffset? to, IQuerySession session, CancellationToken ct)
     {
+        // PostgreSQL's timestamptz takes UTC values only; a query may give any offset.
+        (from, to) = (from?.ToUniversalTime(), to?.ToUniversalTime());
         if (from > to)
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid range", detail: "from must not be after to.");
         var query = session.Query<MissedSlot>().Where(m => m.Job == name);

@@ -15,6 +15,8 @@ public static class GetJobRunsEndpoint
         if (limit is < 1 or > MaxLimit)
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid limit",
                 detail: $"limit must be between 1 and {MaxLimit}.");
+        // PostgreSQL's timestamptz takes UTC values only; a query may give any offset.
+        (from, to) = (from?.ToUniversalTime(), to?.ToUniversalTime());
         if (from > to)
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid range", detail: "from must not be after to.");
 

@@ -21,6 +21,7 @@ public enum DeliveryKind
     [JsonStringEnumMemberName("reminder")] Reminder,
     [JsonStringEnumMemberName("recovery")] Recovery,
     [JsonStringEnumMemberName("grouped")] Grouped,
+    [JsonStringEnumMemberName("digest")] Digest,
 }
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Platform.Contracts.Digest;
 using Platform.Contracts.History;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Configuration;
@@ -69,6 +70,37 @@ public static class SlackMessageRenderer
             Section($"*{Escape(missed.Job)}* {Escape(what)}: no task was created within {Escape(Platform.ServiceDefaults.Configuration.DurationText.Format(missed.Grace))} of its schedule `{Escape(missed.Schedule)}`" + Mention(route)),
         };
         return new SlackContent($"🕳️ {missed.Job} {what}", blocks);
+    }
+
+    public static SlackContent Digest(DigestReady digest)
+    {
+        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(digest.TimeZone, out var z) ? z : TimeZoneInfo.Utc;
+        string Local(DateTimeOffset t) => TimeZoneInfo.ConvertTime(t, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        string Clock(DateTimeOffset? t) => t is { } v ? TimeZoneInfo.ConvertTime(v, zone).ToString("HH:mm", CultureInfo.InvariantCulture) : "–";
+        var period = $"{Local(digest.From)} – {Local(digest.To)} {digest.TimeZone}";
+        var lines = digest.Jobs.Select(j =>
+        {
+            var icon = j.Status switch { "failing" => "🔴", "missed" => "🕳️", "late" => "⏳", _ => j.Failures + j.LaunchFailures + j.MissedSlots > 0 ? "🟡" : "✅" };
+            var parts = new List<string> { j.Successes == 0 ? "no successes" : $"{j.Successes} succeeded ({Clock(j.EarliestSuccess)}–{Clock(j.LatestSuccess)})" };
+            if (j.Failures > 0)
+                parts.Add($"{j.Failures} failed ({string.Join(", ", j.FailuresByKind.OrderBy(k => k.Key).Select(k => $"{k.Key} {k.Value}"))})");
+            if (j.LaunchFailures > 0)
+                parts.Add($"{j.LaunchFailures} never launched");
+            if (j.Relaunches > 0)
+                parts.Add($"{j.Relaunches} relaunched");
+            if (j.MissedSlots > 0)
+                parts.Add($"{j.MissedSlots} missed");
+            if (j.MedianDuration is { } median)
+                parts.Add($"median {DurationText(median)}, max {DurationText(j.MaxDuration)}");
+            return $"{icon} *{Escape(j.Job)}* ({j.Status}): {Escape(string.Join(", ", parts))}";
+        }).ToList();
+        var blocks = new JsonArray { Header($"📋 Digest for {digest.Route}"), Section(Escape(period)) };
+        foreach (var chunk in lines.Chunk(20))
+            blocks.Add(Section(string.Join("\n", chunk)));
+        if (lines.Count == 0)
+            blocks.Add(Section("No jobs on this route yet. The platform is watching."));
+        var totals = $"{digest.Jobs.Sum(j => j.Successes)} succeeded, {digest.Jobs.Sum(j => j.Failures + j.LaunchFailures)} failed, {digest.Jobs.Sum(j => j.MissedSlots)} missed";
+        return new SlackContent($"📋 Digest for {digest.Route}, {period}: {digest.Jobs.Count} job(s), {totals}", blocks);
     }
 
     public static SlackContent RetryUpdate(string text) => new(text, [Section(Escape(text))]);

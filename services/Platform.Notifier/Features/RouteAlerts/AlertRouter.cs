@@ -8,12 +8,7 @@ public sealed class AlertRouter(PlatformConfigSource config)
     public IReadOnlyList<RouteConfig> RoutesFor(string job, string cluster)
     {
         var current = config.Current;
-        var matching = current.Routes.Where(r => r.Matches(job, cluster) && r.Name != current.DefaultRoute).ToList();
-        if (matching.Count > 0)
-            return matching;
-        if (current.DefaultRoute is { } name && current.Routes.FirstOrDefault(r => r.Name == name) is { } fallback)
-            return [fallback];
-        return current.Routes.Count == 0 ? [ConsoleRoute] : [];
+        return current.Routes.Count == 0 ? [ConsoleRoute] : current.RoutesFor(job, cluster);
     }
 
     public RouteConfig? Find(string name) =>

@@ -103,6 +103,26 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Plat
         signal.Notify();
     }
 
+    /// <summary>A digest goes to its own route only, whatever the silences (it is the sign that monitoring works).</summary>
+    public async Task RecordDigestAsync(Guid messageId, string routeName, SlackContent content, string summary, CancellationToken ct)
+    {
+        if (router.Find(routeName) is not { } route)
+            return;
+        var now = clock.GetUtcNow();
+        await using var session = store.LightweightSession();
+        session.Insert(new HandledMessage(messageId.ToString()));
+        session.Store(NewDelivery(route, "", DeliveryKind.Digest, content, summary, messageId, null, silenced: false, now));
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (DocumentAlreadyExistsException)
+        {
+            return;
+        }
+        signal.Notify();
+    }
+
     private async Task<List<Silence>> ActiveSilencesAsync(IQuerySession session, DateTimeOffset now, CancellationToken ct)
     {
         var stored = await session.Query<Silence>().Where(s => s.Until > now).ToListAsync(ct);

@@ -1,3 +1,4 @@
+using Platform.Contracts.Digest;
 using MassTransit;
 using Platform.Contracts.History;
 using Platform.Notifier.Features.RenderSlackMessages;
@@ -38,6 +39,15 @@ public sealed class RunMissedConsumer(AlertRecorder recorder) : IConsumer<RunMis
         return recorder.RecordFailureAsync(RunFailedConsumer.MessageIdOf(context), missed.Job, "", missed.Slots[^1],
             missed.Slots.Count == 1 ? "missed a scheduled run" : $"missed {missed.Slots.Count} scheduled runs",
             route => SlackMessageRenderer.MissedRun(missed, route), context.CancellationToken);
+    }
+}
+
+public sealed class DigestReadyConsumer(AlertRecorder recorder) : IConsumer<DigestReady>
+{
+    public Task Consume(ConsumeContext<DigestReady> context)
+    {
+        var content = SlackMessageRenderer.Digest(context.Message);
+        return recorder.RecordDigestAsync(RunFailedConsumer.MessageIdOf(context), context.Message.Route, content, content.Text, context.CancellationToken);
     }
 }
 
