@@ -36,6 +36,7 @@ public static class HistoryStore
         opts.Events.AddEventType<LaunchRequestRecorded>();
         opts.Events.AddEventType<RetryDecisionRecorded>();
         opts.Events.AddEventType<RunMissedRecorded>();
+        opts.Events.AddEventType<RunSlowDetected>();
 
         opts.Schema.For<Run>()
             .Duplicate(r => r.Job)

@@ -29,6 +29,7 @@ public static class PlatformTopology
         (typeof(LaunchFailed), NotifierRunOutcomes),
         (typeof(RunSucceeded), NotifierRunOutcomes),
         (typeof(RunMissed), NotifierRunOutcomes),
+        (typeof(RunSlow), NotifierRunOutcomes),
         (typeof(DigestReady), NotifierRunOutcomes),
         (typeof(LaunchFailed), RetryRunOutcomes),
         (typeof(RunStarted), RetryRunOutcomes),

@@ -49,6 +49,14 @@ public sealed record MonitorConfig(string Job, RetryPolicyConfig LaunchRetry)
 
     /// <summary>How late a start may be before the slot counts as missed.</summary>
     public TimeSpan Grace { get; init; } = TimeSpan.FromMinutes(15);
+
+    public const double DefaultSlowFactor = 1.5;
+
+    /// <summary>A run longer than its job's baseline (median of recent successes) × this is slow.</summary>
+    public double SlowFactor { get; init; } = DefaultSlowFactor;
+
+    /// <summary>A run longer than this is slow, whatever the baseline.</summary>
+    public TimeSpan? MaxDuration { get; init; }
 }
 
 /// <summary>Globs on the task definition family and the cluster name; a missing one matches everything.</summary>

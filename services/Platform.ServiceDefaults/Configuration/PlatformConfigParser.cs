@@ -87,10 +87,15 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
             Error(Child(monitor, "schedule")!, path + ".schedule", $"'{scheduleText}': {scheduleError}");
         var zone = Zone(monitor, path);
         var grace = Duration(monitor, "grace", path + ".grace") ?? TimeSpan.FromMinutes(15);
+        var maxDuration = Duration(monitor, "maxDuration", path + ".maxDuration");
+        var factorText = String(monitor, "slowFactor", path + ".slowFactor");
+        var slowFactor = MonitorConfig.DefaultSlowFactor;
+        if (factorText is not null && (!double.TryParse(factorText, NumberStyles.Float, CultureInfo.InvariantCulture, out slowFactor) || slowFactor <= 1))
+            Error(Child(monitor, "slowFactor")!, path + ".slowFactor", $"'{factorText}' is not a number above 1");
         return job is null ? null : new MonitorConfig(job, launch ?? RetryPolicyConfig.DefaultLaunch)
         {
             FailureRetry = failure, Timeout = timeout, Match = match, Containers = containers,
-            Schedule = schedule, TimeZone = zone, Grace = grace,
+            Schedule = schedule, TimeZone = zone, Grace = grace, MaxDuration = maxDuration, SlowFactor = slowFactor,
         };
     }
 

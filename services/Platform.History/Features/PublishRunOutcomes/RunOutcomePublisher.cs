@@ -28,6 +28,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         IncludeType<LaunchFailureRecorded>();
         IncludeType<TaskStateRecorded>();
         IncludeType<RunMissedRecorded>();
+        IncludeType<RunSlowDetected>();
         Options.BatchSize = 500;
     }
 
@@ -50,6 +51,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
             {
                 RunFinished finished when runs.TryGetValue(finished.RunId, out var run) => ToMessage(finished, run, requests.GetValueOrDefault(run.Id)),
                 LaunchFailureRecorded failed => ToMessage(failed),
+                RunSlowDetected slow => new RunSlow(slow.Job, slow.RunId, slow.Cluster, slow.Duration, slow.Baseline, slow.Threshold),
                 // The first event stored for a task opens its run (events arrive out of order: it may not be PROVISIONING).
                 TaskStateRecorded { Change.LastStatus: not "STOPPED" } recorded when e.Version == 1 => ToMessage(recorded),
                 _ => null,

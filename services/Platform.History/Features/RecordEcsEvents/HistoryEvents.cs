@@ -33,4 +33,9 @@ public sealed record RunFinished(
     string? Reason,
     string? StopCode,
     IReadOnlyList<ContainerOutcome> Containers,
-    DateTimeOffset FinishedAt);
+    DateTimeOffset FinishedAt,
+    TimeSpan? Duration = null,
+    DateTimeOffset? CreatedAt = null);
+
+/// <summary>A run took longer than its job's baseline × slowFactor, or its monitor's maxDuration (stream <c>slow:&lt;run&gt;</c>).</summary>
+public sealed record RunSlowDetected(string Job, string RunId, string Cluster, TimeSpan Duration, TimeSpan? Baseline, TimeSpan Threshold);

@@ -18,6 +18,19 @@ public sealed class JobNaming(PlatformConfigSource config)
 
     private static string ClusterName(string cluster) => cluster[(cluster.LastIndexOf('/') + 1)..];
 
+    /// <summary>How long a run of the job may take before it is slow: its monitor's maxDuration, or baseline × slowFactor.</summary>
+    public TimeSpan? SlowThreshold(string job, TimeSpan? baseline)
+    {
+        var monitor = config.Current.MonitorFor(job);
+        TimeSpan? relative = baseline is { } b ? b * (monitor?.SlowFactor ?? MonitorConfig.DefaultSlowFactor) : null;
+        return (monitor?.MaxDuration, relative) switch
+        {
+            ({ } max, { } rel) => max < rel ? max : rel,
+            ({ } max, null) => max,
+            (null, var rel) => rel,
+        };
+    }
+
     /// <summary>The containers whose exit decides the job's runs (empty: all).</summary>
     public IReadOnlyList<string> DecidingContainers(string job) => config.Current.MonitorFor(job)?.Containers ?? [];
 }

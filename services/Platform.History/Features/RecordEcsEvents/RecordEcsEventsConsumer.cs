@@ -76,7 +76,7 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
 
         if (appended == 0)
             return;
-        await SummarizeAsync(session, finishing, context.CancellationToken);
+        await SummarizeAsync(session, finishing, runs, context.CancellationToken);
         try
         {
             await session.SaveChangesAsync(context.CancellationToken);
@@ -107,7 +107,7 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
         return appended;
     }
 
-    private static async Task SummarizeAsync(IDocumentSession session, List<object> finishing, CancellationToken ct)
+    private async Task SummarizeAsync(IDocumentSession session, List<object> finishing, Dictionary<string, Run> runs, CancellationToken ct)
     {
         if (finishing.Count == 0)
             return;
@@ -116,7 +116,13 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
         foreach (var data in finishing)
         {
             var job = JobSummaryProjection.JobOf(data)!;
-            summaries[job] = JobSummaryProjection.Next(summaries.GetValueOrDefault(job), job, data);
+            var summary = summaries.GetValueOrDefault(job);
+            if (data is RunFinished { Duration: { } duration } finished && naming.SlowThreshold(job, summary?.Baseline) is { } threshold && duration > threshold)
+            {
+                var slow = new RunSlowDetected(job, finished.RunId, runs.GetValueOrDefault(finished.RunId)?.Cluster ?? "", duration, summary?.Baseline, threshold);
+                session.Events.Append("slow:" + finished.RunId, Build(session, slow, DeterministicId.ForRunSlow(finished.RunId)));
+            }
+            summaries[job] = JobSummaryProjection.Next(summary, job, data);
         }
         session.Store(summaries.Values.ToArray());
     }

@@ -4,6 +4,8 @@ using Platform.History.Features.RecordEcsEvents;
 
 namespace Platform.History.Features.SummarizeJobs;
 
+public sealed record TimedDuration(DateTimeOffset CreatedAt, TimeSpan Duration);
+
 public sealed record LastRun(string RunId, bool Succeeded, FailureKind? FailureKind, string? Reason, DateTimeOffset FinishedAt);
 
 /// <summary>
@@ -13,6 +15,8 @@ public sealed record LastRun(string RunId, bool Succeeded, FailureKind? FailureK
 public sealed record JobSummary
 {
     private const int MaxTrackedFailures = 500;
+    private const int MaxDurationSamples = 20;
+    private const int MinBaselineSamples = 5;
 
     public required string Id { get; init; }
     public string Name => Id;
@@ -24,6 +28,13 @@ public sealed record JobSummary
     public DateTimeOffset? LastSuccessAt { get; init; }
     public DateTimeOffset? LastFailureAt { get; init; }
     public LastRun? LastRun { get; init; }
+    /// <summary>The newest successful runs' durations (by creation time, bounded): the baseline's sample.</summary>
+    public IReadOnlyList<TimedDuration> RecentDurations { get; init; } = [];
+
+    /// <summary>The median duration of the recent successful runs, once there are enough of them.</summary>
+    public TimeSpan? Baseline => RecentDurations.Count < MinBaselineSamples ? null
+        : RecentDurations.Select(d => d.Duration).Order().ElementAt(RecentDurations.Count / 2);
+
     public int MissedCount { get; init; }
     public DateTimeOffset? LastMissedAt { get; init; }
 
@@ -46,7 +57,12 @@ public sealed record JobSummary
     public JobSummary Record(RunFinished finished)
     {
         var last = new LastRun(finished.RunId, finished.Succeeded, finished.Kind, finished.Reason, finished.FinishedAt);
-        return finished.Succeeded ? Succeeded(last) : Failed(last, launch: false);
+        if (!finished.Succeeded)
+            return Failed(last, launch: false);
+        var succeeded = Succeeded(last);
+        return finished.Duration is { } duration && finished.CreatedAt is { } created
+            ? succeeded with { RecentDurations = [.. RecentDurations.Append(new TimedDuration(created, duration)).OrderByDescending(d => d.CreatedAt).Take(MaxDurationSamples)] }
+            : succeeded;
     }
 
     public JobSummary Record(RunMissedRecorded missed) =>

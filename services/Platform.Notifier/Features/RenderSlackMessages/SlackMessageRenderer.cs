@@ -103,6 +103,11 @@ public static class SlackMessageRenderer
         return new SlackContent($"📋 Digest for {digest.Route}, {period}: {digest.Jobs.Count} job(s), {totals}", blocks);
     }
 
+    public static string SlowText(RunSlow slow) =>
+        $"🐢 {slow.Job} ran {DurationText(slow.Duration)}, " + (slow.Baseline is { } baseline
+            ? $"{(slow.Duration / baseline).ToString("0.0", CultureInfo.InvariantCulture)}× its usual {DurationText(baseline)}"
+            : $"over its limit of {DurationText(slow.Threshold)}");
+
     public static SlackContent RetryUpdate(string text) => new(text, [Section(Escape(text))]);
 
     public static SlackContent StillFailing(string job, int failures, string latest) => new(

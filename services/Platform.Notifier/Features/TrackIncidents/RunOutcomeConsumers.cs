@@ -42,6 +42,17 @@ public sealed class RunMissedConsumer(AlertRecorder recorder) : IConsumer<RunMis
     }
 }
 
+/// <summary>A slow run is worth a message of its own, or a line in the thread of a job that is failing anyway.</summary>
+public sealed class RunSlowConsumer(AlertRecorder recorder) : IConsumer<RunSlow>
+{
+    public Task Consume(ConsumeContext<RunSlow> context)
+    {
+        var slow = context.Message;
+        return recorder.RecordRetryUpdateAsync(RunFailedConsumer.MessageIdOf(context), slow.Job, slow.Cluster, SlackMessageRenderer.SlowText(slow),
+            important: true, context.CancellationToken);
+    }
+}
+
 public sealed class DigestReadyConsumer(AlertRecorder recorder) : IConsumer<DigestReady>
 {
     public Task Consume(ConsumeContext<DigestReady> context)

@@ -23,6 +23,8 @@ public class MonitorsAndLaunchRequestsTests(PostgresFixture postgres) : IAsyncLi
             match: { family: "report-*", cluster: batch }
           - job: etl
             containers: [app]
+          - job: export
+            maxDuration: 2m
         """);
 
     public Task DisposeAsync()
@@ -93,5 +95,29 @@ public class MonitorsAndLaunchRequestsTests(PostgresFixture postgres) : IAsyncLi
         Assert.Equal(["timed-out", "relaunch-scheduled", "relaunched"], decisions.Select(d => d!["decision"]!.GetValue<string>()));
         Assert.Equal("stopped after 30m", decisions[0]!["detail"]!.GetValue<string>());
         Assert.All(decisions.Skip(1), d => Assert.Equal("0123456789abcdef", d!["chain"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task A_run_much_longer_than_the_jobs_baseline_or_over_its_maxDuration_is_slow_once()
+    {
+        await using var app = new HistoryApp(postgres, configFile: configFile);
+        var usual = Enumerable.Range(0, 5).SelectMany(i => ecs.Run("nightly-report", day.AddHours(i), TimeSpan.FromMinutes(10))).ToList();
+        await app.PostAsync(usual);
+        await app.WaitForSummariesAsync(5);
+        var slow = ecs.Run("nightly-report", day.AddHours(6), TimeSpan.FromMinutes(16), taskId: "slow1");
+        var fine = ecs.Run("nightly-report", day.AddHours(7), TimeSpan.FromMinutes(14));
+        var over = ecs.Run("export", day.AddHours(1), TimeSpan.FromMinutes(3), taskId: "over1");
+        await app.PostAsync([.. slow, .. fine, .. over]);
+        await app.PostAsync(slow);
+        await app.WaitForSummariesAsync(8);
+
+        var published = await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<RunSlow>().ToList()), l => l.Count >= 2, what: "two RunSlow");
+        await Task.Delay(500);
+        var messages = app.Harness.Published.Select<RunSlow>().Select(p => p.Context.Message).OrderBy(m => m.Job).ToList();
+        Assert.Equal(2, messages.Count);
+        Assert.Equal((ecs.TaskArn("over1"), TimeSpan.FromMinutes(2), (TimeSpan?)null), (messages[0].RunId, messages[0].Threshold, messages[0].Baseline));
+        Assert.Equal(ecs.TaskArn("slow1"), messages[1].RunId);
+        Assert.Equal(TimeSpan.FromSeconds(615), messages[1].Baseline);
+        Assert.Equal(TimeSpan.FromMinutes(16).Add(TimeSpan.FromSeconds(15)), messages[1].Duration);
     }
 }

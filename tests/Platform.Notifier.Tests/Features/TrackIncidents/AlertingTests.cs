@@ -59,6 +59,21 @@ public class AlertingTests(PostgresFixture postgres) : NotifierTestBase(postgres
     }
 
     [Fact]
+    public async Task A_slow_run_is_posted_once_with_how_much_slower_it_was()
+    {
+        var slow = new RunSlow("etl-orders", "arn:aws:ecs:eu-west-1:123456789012:task/batch/s1", "batch", TimeSpan.FromSeconds(975), TimeSpan.FromSeconds(615), TimeSpan.FromSeconds(922));
+        var id = Guid.NewGuid();
+        await App.PublishAsync(slow, id);
+        await App.PublishAsync(slow, id);
+
+        var post = Assert.Single(await WaitForPostsAsync(1));
+        await SettleAsync();
+        Assert.Single(Slack.Posts);
+        Assert.Contains("B000DATA", post.Path);
+        Assert.Equal("🐢 etl-orders ran 16m 15s, 1.6× its usual 10m 15s", post.Text);
+    }
+
+    [Fact]
     public async Task A_job_that_keeps_failing_alerts_once_and_recovers_with_one_message()
     {
         await App.PublishAsync(NotifierApp.Failed("etl-orders", Day.AddHours(1)));
