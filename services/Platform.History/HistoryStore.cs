@@ -37,6 +37,7 @@ public static class HistoryStore
         opts.Events.AddEventType<RetryDecisionRecorded>();
         opts.Events.AddEventType<RunMissedRecorded>();
         opts.Events.AddEventType<RunSlowDetected>();
+        opts.Events.AddEventType<MissedRunArrivedLate>();
 
         opts.Schema.For<Run>()
             .Duplicate(r => r.Job)

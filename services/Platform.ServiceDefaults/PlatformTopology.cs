@@ -30,6 +30,7 @@ public static class PlatformTopology
         (typeof(RunSucceeded), NotifierRunOutcomes),
         (typeof(RunMissed), NotifierRunOutcomes),
         (typeof(RunSlow), NotifierRunOutcomes),
+        (typeof(RunLate), NotifierRunOutcomes),
         (typeof(DigestReady), NotifierRunOutcomes),
         (typeof(LaunchFailed), RetryRunOutcomes),
         (typeof(RunStarted), RetryRunOutcomes),

@@ -67,6 +67,7 @@ public sealed partial class MissedRunDetector(
                 session.Store(new ScheduleCursor(monitor.Job, schedule.Text, now));
                 continue;
             }
+            await FindLateRunsAsync(session, monitor, now, ct);
             var settled = now - monitor.Grace;
             var slots = schedule.Between(cursor.CheckedThrough, settled, monitor.TimeZone, limit: 1_000).ToList();
             if (slots.Count == 0)
@@ -96,6 +97,30 @@ public sealed partial class MissedRunDetector(
         }
         await session.SaveChangesAsync(ct);
     }
+
+    /// <summary>Marks missed slots of the last two days whose run came after all (once each), so the alert's thread can say so.</summary>
+    private static async Task FindLateRunsAsync(IDocumentSession session, MonitorConfig monitor, DateTimeOffset now, CancellationToken ct)
+    {
+        var since = now - TimeSpan.FromDays(2);
+        var open = await session.Query<MissedSlot>().Where(m => m.Job == monitor.Job && m.Slot >= since && m.LateRunId == null).ToListAsync(ct);
+        if (open.Count == 0)
+            return;
+        var first = open.Min(m => m.Slot);
+        var runs = await session.Query<Run>().Where(r => r.Job == monitor.Job && r.CreatedAt > first).OrderBy(r => r.CreatedAt)
+            .Select(r => new RunStart(r.Id, r.CreatedAt)).ToListAsync(ct);
+        foreach (var slot in open)
+        {
+            var next = monitor.Schedule!.Next(slot.Slot, monitor.TimeZone) ?? DateTimeOffset.MaxValue;
+            if (runs.FirstOrDefault(r => r.CreatedAt > slot.Slot + monitor.Grace && r.CreatedAt < next - (monitor.Schedule.Rate ?? EarlyTolerance)) is not { } late)
+                continue;
+            session.Store(slot with { LateRunId = late.Id, LateAt = late.CreatedAt });
+            var e = session.Events.BuildEvent(new MissedRunArrivedLate(monitor.Job, slot.Slot, late.Id, late.CreatedAt));
+            e.Id = DeterministicId.ForMissedSlot(slot.Id + "/late");
+            session.Events.Append("missed:" + monitor.Job, e);
+        }
+    }
+
+    private sealed record RunStart(string Id, DateTimeOffset CreatedAt);
 
     [LoggerMessage(LogLevel.Warning, "{Job} missed {Count} scheduled run(s), the first due at {Slot:O}")]
     private partial void LogMissed(string job, int count, DateTimeOffset slot);

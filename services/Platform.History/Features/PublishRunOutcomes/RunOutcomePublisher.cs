@@ -29,6 +29,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         IncludeType<TaskStateRecorded>();
         IncludeType<RunMissedRecorded>();
         IncludeType<RunSlowDetected>();
+        IncludeType<MissedRunArrivedLate>();
         Options.BatchSize = 500;
     }
 
@@ -51,6 +52,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
             {
                 RunFinished finished when runs.TryGetValue(finished.RunId, out var run) => ToMessage(finished, run, requests.GetValueOrDefault(run.Id)),
                 LaunchFailureRecorded failed => ToMessage(failed),
+                MissedRunArrivedLate late => new RunLate(late.Job, late.Slot, late.RunId, late.CreatedAt),
                 RunSlowDetected slow => new RunSlow(slow.Job, slow.RunId, slow.Cluster, slow.Duration, slow.Baseline, slow.Threshold),
                 // The first event stored for a task opens its run (events arrive out of order: it may not be PROVISIONING).
                 TaskStateRecorded { Change.LastStatus: not "STOPPED" } recorded when e.Version == 1 => ToMessage(recorded),

@@ -53,6 +53,17 @@ public sealed class RunSlowConsumer(AlertRecorder recorder) : IConsumer<RunSlow>
     }
 }
 
+/// <summary>A missed run that came after all is told in the missed-run alert's thread (bot routes), not as a new alert.</summary>
+public sealed class RunLateConsumer(AlertRecorder recorder) : IConsumer<RunLate>
+{
+    public Task Consume(ConsumeContext<RunLate> context)
+    {
+        var late = context.Message;
+        var text = $"⏰ {late.Job}: the run due {late.Slot.UtcDateTime:yyyy-MM-dd HH:mm} UTC came late, created {late.CreatedAt.UtcDateTime:HH:mm} UTC";
+        return recorder.RecordRetryUpdateAsync(RunFailedConsumer.MessageIdOf(context), late.Job, "", text, important: false, context.CancellationToken);
+    }
+}
+
 public sealed class DigestReadyConsumer(AlertRecorder recorder) : IConsumer<DigestReady>
 {
     public Task Consume(ConsumeContext<DigestReady> context)

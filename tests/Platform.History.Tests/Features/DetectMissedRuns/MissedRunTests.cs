@@ -22,6 +22,9 @@ public class MissedRunTests(PostgresFixture postgres) : IAsyncLifetime
           - job: heartbeat
             schedule: rate(5 minutes)
             grace: 1m
+          - job: quarterly
+            schedule: cron(5/15 * * * ? *)
+            grace: 2m
         """);
 
     public async Task DisposeAsync()
@@ -60,8 +63,8 @@ public class MissedRunTests(PostgresFixture postgres) : IAsyncLifetime
 
             var gaps = await app.GetArrayAsync("/jobs/heartbeat/gaps");
             Assert.Equal([At("10:10:00"), At("10:15:00"), At("10:20:00")], gaps.Select(g => g!["slot"]!.GetValue<DateTimeOffset>()));
-            var missed = await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<RunMissed>().ToList()), l => l.Count >= 1, what: "RunMissed");
-            var message = Assert.Single(missed).Context.Message;
+            var missed = await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<RunMissed>().ToList()), l => l.Count >= 2, what: "RunMissed");
+            var message = Assert.Single(missed, m => m.Context.Message.Job == "heartbeat").Context.Message;
             Assert.Equal(3, message.Slots.Count);
             Assert.Equal("rate(5 minutes)", message.Schedule);
 
@@ -69,6 +72,11 @@ public class MissedRunTests(PostgresFixture postgres) : IAsyncLifetime
             Assert.Equal(3, job["missedCount"]!.GetValue<int>());
             Assert.Equal("missed", job["status"]!.GetValue<string>());
             Assert.Equal(At("10:25:00"), job["nextExpectedAt"]!.GetValue<DateTimeOffset>());
+
+            // quarterly's 10:05 was missed too; its run then comes at 10:08, after the grace and before 10:20.
+            Assert.Equal([At("10:05:00")], (await app.GetArrayAsync("/jobs/quarterly/gaps")).Select(g => g!["slot"]!.GetValue<DateTimeOffset>()));
+            await app.PostAsync(ecs.Run("quarterly", At("10:08:00"), TimeSpan.FromSeconds(30), taskId: "late1"));
+            await Eventually.Get(() => app.GetArrayAsync("/jobs/quarterly/runs"), r => r.Count == 1, what: "the late run");
         }
         finally
         {
@@ -82,7 +90,14 @@ public class MissedRunTests(PostgresFixture postgres) : IAsyncLifetime
         await Task.Delay(1500);
         var all = await restarted.GetArrayAsync("/jobs/heartbeat/gaps");
         Assert.Equal(5, all.Count);
-        var after = Assert.Single(restarted.Harness.Published.Select<RunMissed>()).Context.Message;
+        var after = Assert.Single(restarted.Harness.Published.Select<RunMissed>(), m => m.Context.Message.Job == "heartbeat").Context.Message;
         Assert.Equal([At("10:25:00"), At("10:30:00")], after.Slots);
+
+        var quarterly = await restarted.GetArrayAsync("/jobs/quarterly/gaps");
+        Assert.Equal([At("10:05:00"), At("10:20:00")], quarterly.Select(g => g!["slot"]!.GetValue<DateTimeOffset>()));
+        Assert.Equal(ecs.TaskArn("late1"), quarterly[0]!["lateRunId"]!.GetValue<string>());
+        Assert.Null(quarterly[1]!["lateRunId"]);
+        var late = Assert.Single(restarted.Harness.Published.Select<RunLate>()).Context.Message;
+        Assert.Equal((At("10:05:00"), At("10:08:00")), (late.Slot, late.CreatedAt));
     }
 }
