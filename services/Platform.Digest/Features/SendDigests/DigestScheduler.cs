@@ -22,34 +22,15 @@ public sealed record DigestCursor(string Id, string Schedule, DateTimeOffset Las
 /// </summary>
 public sealed partial class DigestScheduler(
     IDigestStore store, IHistoryReportsApi history, PlatformConfigSource config, IBus bus, IOptions<DigestOptions> options, TimeProvider clock,
-    ILogger<DigestScheduler> logger) : BackgroundService
+    ILogger<DigestScheduler> logger) : LeaderLoop(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var lease = await LeaderLease.TryAcquireAsync(options.Value.ConnectionString!, "platform-digest:" + options.Value.Schema, stoppingToken);
-                while (lease is not null && !stoppingToken.IsCancellationRequested)
-                {
-                    await SendDueAsync(stoppingToken);
-                    await Task.Delay(options.Value.CheckInterval, clock, stoppingToken);
-                }
-                if (lease is null)
-                    await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogFailed(e);
-                await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+    protected override string ConnectionString => options.Value.ConnectionString!;
+
+    protected override string LeaseKey => "platform-digest:" + options.Value.Schema;
+
+    protected override TimeSpan Interval => options.Value.CheckInterval;
+
+    protected override Task RunOnceAsync(CancellationToken ct) => SendDueAsync(ct);
 
     public async Task SendDueAsync(CancellationToken ct)
     {
@@ -57,7 +38,7 @@ public sealed partial class DigestScheduler(
         var routes = current.Routes.Where(r => r.Digest is not null).ToList();
         if (routes.Count == 0)
             return;
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         await using var session = store.LightweightSession();
         var cursors = (await session.LoadManyAsync<DigestCursor>(ct, routes.Select(r => r.Name).ToList())).ToDictionary(c => c.Id);
         foreach (var route in routes)
@@ -89,6 +70,4 @@ public sealed partial class DigestScheduler(
     [LoggerMessage(LogLevel.Information, "Digest for route {Route}: {From:O} to {To:O}, {Jobs} job(s)")]
     private partial void LogSent(string route, DateTimeOffset from, DateTimeOffset to, int jobs);
 
-    [LoggerMessage(LogLevel.Error, "Sending digests failed; trying again")]
-    private partial void LogFailed(Exception e);
 }

@@ -1,6 +1,5 @@
 using Marten;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Platform.History.Features.RecordEcsEvents;
 using Platform.History.Features.SummarizeJobs;
 using Platform.History.Features.TrackRuns;
@@ -18,44 +17,25 @@ namespace Platform.History.Features.DetectMissedRuns;
 /// </summary>
 public sealed partial class MissedRunDetector(
     IDocumentStore store, PlatformConfigSource config, IOptions<HistoryOptions> options, TimeProvider clock, ILogger<MissedRunDetector> logger)
-    : BackgroundService
+    : LeaderLoop(clock, logger)
 {
     /// <summary>Schedulers start tasks a little early too (EventBridge's precision is a minute).</summary>
     public static readonly TimeSpan EarlyTolerance = TimeSpan.FromMinutes(2);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var lease = await LeaderLease.TryAcquireAsync(options.Value.ConnectionString!, "platform-missed-runs:" + options.Value.Schema, stoppingToken);
-                while (lease is not null && !stoppingToken.IsCancellationRequested)
-                {
-                    await CheckAsync(stoppingToken);
-                    await Task.Delay(options.Value.MissedRunCheckInterval, clock, stoppingToken);
-                }
-                if (lease is null)
-                    await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogFailed(e);
-                await Task.Delay(TimeSpan.FromSeconds(2), clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+    protected override string ConnectionString => options.Value.ConnectionString!;
+
+    protected override string LeaseKey => "platform-missed-runs:" + options.Value.Schema;
+
+    protected override TimeSpan Interval => options.Value.MissedRunCheckInterval;
+
+    protected override Task RunOnceAsync(CancellationToken ct) => CheckAsync(ct);
 
     public async Task CheckAsync(CancellationToken ct)
     {
         var monitors = config.Current.Monitors.Where(m => m.Schedule is not null).ToList();
         if (monitors.Count == 0)
             return;
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         await using var session = store.LightweightSession();
         var cursors = (await session.LoadManyAsync<ScheduleCursor>(ct, monitors.Select(m => m.Job).ToList())).ToDictionary(c => c.Id);
         foreach (var monitor in monitors)
@@ -125,6 +105,4 @@ public sealed partial class MissedRunDetector(
     [LoggerMessage(LogLevel.Warning, "{Job} missed {Count} scheduled run(s), the first due at {Slot:O}")]
     private partial void LogMissed(string job, int count, DateTimeOffset slot);
 
-    [LoggerMessage(LogLevel.Error, "Checking schedules for missed runs failed; trying again")]
-    private partial void LogFailed(Exception e);
 }

@@ -1,7 +1,6 @@
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Platform.ServiceDefaults;
 using Platform.Contracts.Retry;
 using Platform.Retry.Features.CallEcs;
@@ -16,39 +15,20 @@ namespace Platform.Retry.Features.RetryFailures;
 /// </summary>
 public sealed partial class RelaunchScheduler(
     IRetryStore store, IEcsApi ecs, RelaunchPlanner planner, IBus bus, IOptions<RetryOptions> options, TimeProvider clock,
-    ILogger<RelaunchScheduler> logger) : BackgroundService
+    ILogger<RelaunchScheduler> logger) : LeaderLoop(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var lease = await TryLeadAsync(stoppingToken);
-                while (lease is not null && !stoppingToken.IsCancellationRequested)
-                {
-                    await RunDueAsync(stoppingToken);
-                    await Task.Delay(options.Value.PollInterval, clock, stoppingToken);
-                }
-                if (lease is null)
-                    await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogFailed(e);
-                await Task.Delay(TimeSpan.FromSeconds(2), clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+    protected override string ConnectionString => options.Value.ConnectionString!;
+
+    protected override string LeaseKey => "platform-retry-scheduler:" + options.Value.Schema;
+
+    protected override TimeSpan Interval => options.Value.PollInterval;
+
+    protected override Task RunOnceAsync(CancellationToken ct) => RunDueAsync(ct);
 
     private async Task RunDueAsync(CancellationToken ct)
     {
         await using var session = store.LightweightSession();
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var due = await session.Query<Relaunch>().Where(r => r.Status == RelaunchStatus.Pending && r.DueAt <= now)
             .OrderBy(r => r.DueAt).Take(50).ToListAsync(ct);
         foreach (var relaunch in due)
@@ -83,11 +63,7 @@ public sealed partial class RelaunchScheduler(
         }
     }
 
-    private Task<NpgsqlConnection?> TryLeadAsync(CancellationToken ct) =>
-        LeaderLease.TryAcquireAsync(options.Value.ConnectionString!, "platform-retry-scheduler:" + options.Value.Schema, ct);
 
     private static string Truncate(string? text) => text is null ? "" : text.Length <= 500 ? text : text[..500];
 
-    [LoggerMessage(LogLevel.Error, "Running due relaunches failed; trying again")]
-    private partial void LogFailed(Exception e);
 }

@@ -1,7 +1,6 @@
 using Marten;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Platform.Contracts.Retry;
 using Platform.Retry.Features.CallEcs;
 using Platform.ServiceDefaults;
@@ -16,41 +15,22 @@ namespace Platform.Retry.Features.StopOverrunningRuns;
 /// </summary>
 public sealed partial class TimeoutEnforcer(
     IRetryStore store, IEcsApi ecs, IBus bus, IOptions<RetryOptions> options, TimeProvider clock, ILogger<TimeoutEnforcer> logger)
-    : BackgroundService
+    : LeaderLoop(clock, logger)
 {
     public const string ReasonPrefix = "Stopped by Platform: exceeded timeout of ";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var lease = await TryLeadAsync(stoppingToken);
-                while (lease is not null && !stoppingToken.IsCancellationRequested)
-                {
-                    await StopOverrunningAsync(stoppingToken);
-                    await Task.Delay(options.Value.PollInterval, clock, stoppingToken);
-                }
-                if (lease is null)
-                    await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                LogFailed(e);
-                await Task.Delay(TimeSpan.FromSeconds(2), clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
+    protected override string ConnectionString => options.Value.ConnectionString!;
+
+    protected override string LeaseKey => "platform-timeout-enforcer:" + options.Value.Schema;
+
+    protected override TimeSpan Interval => options.Value.PollInterval;
+
+    protected override Task RunOnceAsync(CancellationToken ct) => StopOverrunningAsync(ct);
 
     private async Task StopOverrunningAsync(CancellationToken ct)
     {
         await using var session = store.LightweightSession();
-        var now = clock.GetUtcNow();
+        var now = Clock.GetUtcNow();
         var due = await session.Query<TimeoutWatch>().Where(w => w.Status == WatchStatus.Watching && w.Deadline <= now)
             .OrderBy(w => w.Deadline).Take(500).ToListAsync(ct);
         foreach (var cluster in due.GroupBy(w => w.Cluster))
@@ -72,18 +52,14 @@ public sealed partial class TimeoutEnforcer(
                 session.Store(watch with { Status = WatchStatus.Stopped });
                 await session.SaveChangesAsync(ct);
                 LogStopped(watch.Job, watch.Id, reason);
-                await bus.Publish(new RunTimedOut(watch.Id, watch.Job, watch.Cluster, watch.Id, watch.Timeout, clock.GetUtcNow(), reason), ct);
+                await bus.Publish(new RunTimedOut(watch.Id, watch.Job, watch.Cluster, watch.Id, watch.Timeout, Clock.GetUtcNow(), reason), ct);
             }
             await session.SaveChangesAsync(ct);
         }
     }
 
-    private Task<NpgsqlConnection?> TryLeadAsync(CancellationToken ct) =>
-        LeaderLease.TryAcquireAsync(options.Value.ConnectionString!, "platform-timeout-enforcer:" + options.Value.Schema, ct);
 
     [LoggerMessage(LogLevel.Information, "Stopped run {TaskArn} of {Job}: {Reason}")]
     private partial void LogStopped(string job, string taskArn, string reason);
 
-    [LoggerMessage(LogLevel.Error, "Stopping overrunning runs failed; trying again")]
-    private partial void LogFailed(Exception e);
 }
