@@ -5,6 +5,7 @@ using Platform.Contracts.Retry;
 using Platform.Retry.Features.CallEcs;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Configuration;
+using Refit;
 
 namespace Platform.Retry.Features.StopOverrunningRuns;
 
@@ -36,7 +37,18 @@ public sealed partial class TimeoutEnforcer(
         foreach (var cluster in due.GroupBy(w => w.Cluster))
         foreach (var chunk in cluster.Chunk(100))
         {
-            var described = await ecs.DescribeTasksAsync(new DescribeTasksRequest(cluster.Key, chunk.Select(w => w.Id).ToList()), ct);
+            DescribeTasksResponse described;
+            try
+            {
+                described = await ecs.DescribeTasksAsync(new DescribeTasksRequest(cluster.Key, chunk.Select(w => w.Id).ToList()), ct);
+            }
+            catch (ApiException e) when ((int)e.StatusCode is >= 400 and < 500)
+            {
+                // A cluster that is gone, or access that was taken away: these watches can never be served.
+                LogGivenUp(chunk.Length, cluster.Key, EcsError(e));
+                session.Store(chunk.Select(w => w with { Status = WatchStatus.Finished }).ToArray());
+                continue;
+            }
             var running = (described.Tasks ?? []).Where(t => t.LastStatus != "STOPPED" && t.DesiredStatus != "STOPPED")
                 .Select(t => t.TaskArn).ToHashSet();
             foreach (var watch in chunk)
@@ -48,7 +60,17 @@ public sealed partial class TimeoutEnforcer(
                     continue;
                 }
                 var reason = ReasonPrefix + DurationText.Format(watch.Timeout);
-                await ecs.StopTaskAsync(new StopTaskRequest(watch.Cluster, watch.Id, reason), ct);
+                try
+                {
+                    await ecs.StopTaskAsync(new StopTaskRequest(watch.Cluster, watch.Id, reason), ct);
+                }
+                catch (ApiException e) when ((int)e.StatusCode is >= 400 and < 500)
+                {
+                    // Stopped meanwhile, or not ours to stop: retrying would only fail again.
+                    LogGivenUp(1, watch.Cluster, EcsError(e));
+                    session.Store(watch with { Status = WatchStatus.Finished });
+                    continue;
+                }
                 session.Store(watch with { Status = WatchStatus.Stopped });
                 await session.SaveChangesAsync(ct);
                 LogStopped(watch.Job, watch.Id, reason);
@@ -58,8 +80,11 @@ public sealed partial class TimeoutEnforcer(
         }
     }
 
+    private static string EcsError(ApiException e) => $"{(int)e.StatusCode} {e.Content?[..Math.Min(e.Content.Length, 300)]}";
 
     [LoggerMessage(LogLevel.Information, "Stopped run {TaskArn} of {Job}: {Reason}")]
     private partial void LogStopped(string job, string taskArn, string reason);
 
+    [LoggerMessage(LogLevel.Warning, "Gave up watching {Count} run(s) on cluster {Cluster}: ECS answered {Error}")]
+    private partial void LogGivenUp(int count, string cluster, string error);
 }
