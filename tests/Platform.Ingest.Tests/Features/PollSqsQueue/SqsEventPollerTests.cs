@@ -2,14 +2,20 @@ using System.Text.Json.Nodes;
 using Amazon.Runtime;
 using Amazon.SQS;
 using Amazon.SQS.Model;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Options;
+using Platform.Ingest.Features.NormalizeEcsEvents;
+using Platform.Ingest.Tests.Features;
 using Platform.EcsSamples;
 using Platform.Testing;
 using Xunit;
+using Xunit.Abstractions;
 
 namespace Platform.Ingest.Tests.Features.PollSqsQueue;
 
 /// <summary>Against a real SQS protocol server: the fauxqs emulator that <c>.ci/run</c> starts (PLATFORM_TEST_SQS_URL).</summary>
-public class SqsEventPollerTests : IAsyncLifetime
+public class SqsEventPollerTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private static readonly string ServiceUrl = Environment.GetEnvironmentVariable("PLATFORM_TEST_SQS_URL") ?? "http://127.0.0.1:4566";
     private readonly EcsEventFactory ecs = new();
@@ -76,5 +82,49 @@ public class SqsEventPollerTests : IAsyncLifetime
             left.AddRange((received.Messages ?? []).Select(m => m.Body));
         }
         Assert.Equal(["{\"detail-type\": \"ECS Task State Change\", broken"], left);
+    }
+
+    [Fact]
+    public async Task Mutated_messages_are_left_for_the_DLQ_and_valid_ones_alongside_are_all_sent_and_deleted()
+    {
+        var day = DateTimeOffset.UtcNow.AddHours(-2);
+        var seeds = MutatedPayloads.Seeds(ecs, day);
+        var parser = new EcsEventParser(Options.Create(new IngestOptions { ApiKey = "unused-but-required-key" }));
+        var bodies = new List<string>();
+        for (var i = 0; bodies.Count < 1_000; i++)
+        {
+            var random = new Random(20261122 + i);
+            var bytes = MutatedPayloads.Mutate(seeds[random.Next(seeds.Count)], random);
+            // SQS carries text (and at most 256 KB): only mutations that are such text can be sent at all.
+            if (bytes.Length < 200 * 1024 && System.Text.Unicode.Utf8.IsValid(bytes) && Encoding.UTF8.GetString(bytes) is var text
+                && text.All(c => c is '\t' or '\n' or '\r' || (c >= ' ' && c < '\uFFFE')))
+                bodies.Add(text);
+        }
+        var refused = bodies.Count(b => !parser.Parse(Encoding.UTF8.GetBytes(b)).IsValid);
+        var valid = Enumerable.Range(0, 20).SelectMany(i => ecs.Run("sqs-valid", day.AddMinutes(i), TimeSpan.FromMinutes(1))).ToList();
+        var messages = bodies.Concat(valid.Select(e => e.ToJsonString())).OrderBy(_ => Random.Shared.Next()).ToList();
+        foreach (var chunk in messages.Chunk(10))
+            await sqs.SendMessageBatchAsync(queueUrl, [.. chunk.Select((body, i) => new SendMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), body))]);
+
+        await using (var app = new IngestApp(new()
+                     {
+                         ["Ingest:Sqs:QueueUrl"] = queueUrl,
+                         ["Ingest:Sqs:ServiceUrl"] = ServiceUrl,
+                         ["Ingest:Sqs:Region"] = "us-east-1",
+                         ["Ingest:Sqs:WaitTimeSeconds"] = "1",
+                     }))
+        {
+            _ = app.Server;
+            await Eventually.Get(() => Task.FromResult(app.SentBatches().SelectMany(b => b.TaskStateChanges).Count(c => c.Family == "sqs-valid")),
+                count => count >= valid.Count, TimeSpan.FromSeconds(60), "every valid event to be sent");
+            Assert.Equal(HttpStatusCode.OK, (await app.CreateClient().GetAsync("/alive")).StatusCode);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(2)); // the visibility timeout (1 s) of the last received messages
+        var attributes = await sqs.GetQueueAttributesAsync(queueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);
+        var left = attributes.ApproximateNumberOfMessages + attributes.ApproximateNumberOfMessagesNotVisible;
+        Assert.True(refused > 300, $"the generator should make mostly refused messages, made {refused} of {bodies.Count}");
+        Assert.Equal(refused, left);
+        output.WriteLine($"{bodies.Count} mutated messages: {refused} refused and left for the DLQ, {bodies.Count - refused} accepted; {valid.Count} valid events all sent");
     }
 }
