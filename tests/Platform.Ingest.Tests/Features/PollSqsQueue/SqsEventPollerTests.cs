@@ -43,6 +43,14 @@ public class SqsEventPollerTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
+    private IngestApp PollingIngest() => new(new()
+    {
+        ["Ingest:Sqs:QueueUrl"] = queueUrl,
+        ["Ingest:Sqs:ServiceUrl"] = ServiceUrl,
+        ["Ingest:Sqs:Region"] = "us-east-1",
+        ["Ingest:Sqs:WaitTimeSeconds"] = "1",
+    });
+
     public Task DisposeAsync()
     {
         sqs.Dispose();
@@ -58,13 +66,7 @@ public class SqsEventPollerTests(ITestOutputHelper output) : IAsyncLifetime
         await sqs.SendMessageAsync(queueUrl, "{\"detail-type\": \"ECS Task State Change\", broken");
         await sqs.SendMessageAsync(queueUrl, new JsonObject { ["detail-type"] = "Scheduled Event", ["source"] = "aws.events", ["detail"] = new JsonObject() }.ToJsonString());
 
-        await using (var app = new IngestApp(new()
-                     {
-                         ["Ingest:Sqs:QueueUrl"] = queueUrl,
-                         ["Ingest:Sqs:ServiceUrl"] = ServiceUrl,
-                         ["Ingest:Sqs:Region"] = "us-east-1",
-                         ["Ingest:Sqs:WaitTimeSeconds"] = "1",
-                     }))
+        await using (var app = PollingIngest())
         {
             _ = app.Server;
             var published = await Eventually.Get(
@@ -106,13 +108,7 @@ public class SqsEventPollerTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var chunk in messages.Chunk(10))
             await sqs.SendMessageBatchAsync(queueUrl, [.. chunk.Select((body, i) => new SendMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), body))]);
 
-        await using (var app = new IngestApp(new()
-                     {
-                         ["Ingest:Sqs:QueueUrl"] = queueUrl,
-                         ["Ingest:Sqs:ServiceUrl"] = ServiceUrl,
-                         ["Ingest:Sqs:Region"] = "us-east-1",
-                         ["Ingest:Sqs:WaitTimeSeconds"] = "1",
-                     }))
+        await using (var app = PollingIngest())
         {
             _ = app.Server;
             await Eventually.Get(() => Task.FromResult(app.SentBatches().SelectMany(b => b.TaskStateChanges).Count(c => c.Family == "sqs-valid")),
