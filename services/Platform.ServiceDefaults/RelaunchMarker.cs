@@ -21,6 +21,13 @@ public static partial class RelaunchMarker
         return match?.Success == true;
     }
 
+    /// <summary>
+    /// The chain and attempt of a run: from our marker for a relaunch; otherwise attempt 1 of the chain its own
+    /// relaunches get (derived from the run, so history and retry name it alike).
+    /// </summary>
+    public static (string Chain, int Attempt) ChainOf(string runId, string? startedBy) =>
+        TryParse(startedBy, out var chain, out var attempt) ? (chain, attempt) : (NewChain(runId), 1);
+
     /// <summary>A new chain's id, derived from the failed launch it starts from, so a redelivered failure finds the same chain.</summary>
     public static string NewChain(string runId) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(runId)))[..16];
 

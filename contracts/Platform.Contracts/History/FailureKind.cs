@@ -2,6 +2,12 @@ using System.Text.Json.Serialization;
 
 namespace Platform.Contracts.History;
 
+/// <summary>The kind's name as the API and the platform file write it (<c>exit-code</c>).</summary>
+public static class FailureKindNames
+{
+    public static string Name(this FailureKind kind) => System.Text.Json.JsonSerializer.Serialize(kind).Trim('"');
+}
+
 [JsonConverter(typeof(JsonStringEnumConverter<FailureKind>))]
 public enum FailureKind
 {

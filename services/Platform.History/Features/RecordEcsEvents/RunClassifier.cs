@@ -6,9 +6,6 @@ namespace Platform.History.Features.RecordEcsEvents;
 /// <summary>Decides how a stopped task ended, from its stop code, stopped reason and containers.</summary>
 public static class RunClassifier
 {
-    /// <summary>Prefix of the reason our own timeout stop gives StopTask.</summary>
-    public const string TimeoutReasonPrefix = "Stopped by Platform: exceeded timeout";
-
     private static readonly string[] FailedToStartMarkers =
         ["CannotPullContainerError", "ResourceInitializationError", "CannotStartContainerError", "CannotCreateContainerError",
          "CannotInspectContainerError", "TaskFailedToStart", "ResourceNotFoundException"];
@@ -32,7 +29,7 @@ public static class RunClassifier
     private static (bool Succeeded, FailureKind? Kind, string? Reason) Decide(Run run)
     {
         var stoppedReason = run.StoppedReason ?? "";
-        if (stoppedReason.StartsWith(TimeoutReasonPrefix, StringComparison.Ordinal))
+        if (stoppedReason.StartsWith(Contracts.Retry.RunTimedOut.StopReasonPrefix, StringComparison.Ordinal))
             return Failed(FailureKind.TimedOut, stoppedReason);
         if (run.StopCode == "UserInitiated")
             return Failed(FailureKind.StoppedByUser, Describe("stopped by a user", stoppedReason));

@@ -1,6 +1,7 @@
 using Platform.History.Features.RecordRetryDecisions;
 using System.Globalization;
 using System.Text.Json;
+using Platform.Contracts.History;
 using System.Text.Json.Serialization;
 using JasperFx.Events;
 using Marten;
@@ -72,7 +73,7 @@ public sealed class TimelineExporter(IDocumentStore store)
         LaunchFailureRecorded f => new TimelineEntry(e.Sequence, e.Timestamp, f.Failure.Time, f.Job, e.StreamKey!, "launch-failed", null,
             "launch-failed", "launch-failed", f.Reason, null, f.Failure.EventId),
         RunFinished r => new TimelineEntry(e.Sequence, e.Timestamp, r.FinishedAt, r.Job, e.StreamKey!, "run-finished", "STOPPED",
-            r.Succeeded ? "succeeded" : "failed", r.Kind is { } k ? JsonSerializer.Serialize(k).Trim('"') : null, r.Reason,
+            r.Succeeded ? "succeeded" : "failed", r.Kind?.Name(), r.Reason,
             ExitCodes(r.Containers.Select(c => (c.Name, c.ExitCode))), null),
         LaunchRequestRecorded r => new TimelineEntry(e.Sequence, e.Timestamp, r.Request.Time, r.Job, e.StreamKey!, "launch-requested", null,
             null, null, string.Join(" ", r.Request.TaskArns), null, r.Request.EventId),

@@ -1,6 +1,7 @@
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Contracts.Digest;
+using Platform.Contracts.History;
 using Platform.History.Features.DetectMissedRuns;
 using Platform.History.Features.SummarizeJobs;
 using Platform.History.Features.TrackRuns;
@@ -48,7 +49,7 @@ public static class GetReportsEndpoint
             successes.Count == 0 ? null : successes.Min(r => r.StoppedAt ?? r.CreatedAt),
             successes.Count == 0 ? null : successes.Max(r => r.StoppedAt ?? r.CreatedAt),
             failed.Count,
-            failed.GroupBy(r => Kebab(r.FailureKind)).ToDictionary(g => g.Key, g => g.Count()),
+            failed.GroupBy(r => r.FailureKind?.Name() ?? "unknown").ToDictionary(g => g.Key, g => g.Count()),
             runs.Count(r => r.Status == RunStatus.LaunchFailed),
             runs.Count(r => r.Attempt > 1),
             missed,
@@ -64,6 +65,4 @@ public static class GetReportsEndpoint
         var n => (sorted[(n / 2) - 1] + sorted[n / 2]) / 2,
     };
 
-    private static string Kebab(Contracts.History.FailureKind? kind) =>
-        kind is { } k ? System.Text.Json.JsonSerializer.Serialize(k).Trim('"') : "unknown";
 }

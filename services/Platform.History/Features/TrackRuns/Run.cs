@@ -67,14 +67,15 @@ public sealed record Run
     {
         var change = recorded.Change;
         var newer = change.Version > TaskVersion;
+        var (chain, attempt) = Chain.Length > 0 ? (Chain, Attempt) : RelaunchMarker.ChainOf(change.TaskArn, change.StartedBy);
         return this with
         {
             CreatedAt = change.CreatedAt ?? CreatedAt,
             StartedAt = StartedAt ?? change.StartedAt,
             StoppedAt = StoppedAt ?? change.StoppedAt,
             StartedBy = StartedBy ?? change.StartedBy,
-            Chain = Chain.Length > 0 ? Chain : ChainOf(change.TaskArn, change.StartedBy).Chain,
-            Attempt = Chain.Length > 0 ? Attempt : ChainOf(change.TaskArn, change.StartedBy).Attempt,
+            Chain = chain,
+            Attempt = attempt,
             Group = Group ?? change.Group,
             LaunchType = LaunchType ?? change.LaunchType ?? change.CapacityProviderName,
             RecordedVersions = [.. RecordedVersions, change.Version],
@@ -117,9 +118,11 @@ public sealed record Run
     public static Run Start(LaunchFailureRecorded recorded)
     {
         var failure = recorded.Failure;
+        var id = DeterministicId.LaunchRunId(failure.EventId);
+        var (chain, attempt) = RelaunchMarker.ChainOf(id, failure.StartedBy);
         return new Run
         {
-            Id = DeterministicId.LaunchRunId(failure.EventId),
+            Id = id,
             Job = recorded.Job,
             Cluster = failure.ClusterName,
             TaskDefinition = failure.TaskDefinition,
@@ -132,13 +135,10 @@ public sealed record Run
             Group = failure.Group,
             Region = failure.Region,
             Account = failure.Account,
-            Chain = ChainOf(DeterministicId.LaunchRunId(failure.EventId), failure.StartedBy).Chain,
-            Attempt = ChainOf(DeterministicId.LaunchRunId(failure.EventId), failure.StartedBy).Attempt,
+            Chain = chain,
+            Attempt = attempt,
         };
     }
-
-    private static (string Chain, int Attempt) ChainOf(string runId, string? startedBy) =>
-        RelaunchMarker.TryParse(startedBy, out var chain, out var attempt) ? (chain, attempt) : (RelaunchMarker.NewChain(runId), 1);
 
     private static RunStatus StatusOf(TaskStateChanged change) => change.LastStatus switch
     {

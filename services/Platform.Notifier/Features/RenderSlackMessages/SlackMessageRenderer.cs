@@ -27,7 +27,7 @@ public static class SlackMessageRenderer
             Header($"🔴 {run.Job} failed"),
             Section($"*{Escape(run.Job)}* {Escape(what)} on cluster `{Escape(run.Cluster)}`" + Mention(route)),
             Fields(
-                ("Failure", KindName(run.Kind)),
+                ("Failure", run.Kind.Name()),
                 ("Stop code", run.StopCode ?? "–"),
                 ("Started", Time(run.StartedAt)),
                 ("Stopped", Time(run.StoppedAt)),
@@ -61,7 +61,7 @@ public static class SlackMessageRenderer
 
     public static SlackContent MissedRun(RunMissed missed, RouteConfig route)
     {
-        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(missed.TimeZone, out var z) ? z : TimeZoneInfo.Utc;
+        var zone = Zone(missed.TimeZone);
         var slots = missed.Slots.Select(s => TimeZoneInfo.ConvertTime(s, zone).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)).ToList();
         var what = slots.Count == 1 ? $"missed its run due {slots[0]} {missed.TimeZone}" : $"missed {slots.Count} runs, due {string.Join(", ", slots.Take(5))}{(slots.Count > 5 ? ", …" : "")} {missed.TimeZone}";
         var blocks = new JsonArray
@@ -74,7 +74,7 @@ public static class SlackMessageRenderer
 
     public static SlackContent Digest(DigestReady digest)
     {
-        var zone = TimeZoneInfo.TryFindSystemTimeZoneById(digest.TimeZone, out var z) ? z : TimeZoneInfo.Utc;
+        var zone = Zone(digest.TimeZone);
         string Local(DateTimeOffset t) => TimeZoneInfo.ConvertTime(t, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
         string Clock(DateTimeOffset? t) => t is { } v ? TimeZoneInfo.ConvertTime(v, zone).ToString("HH:mm", CultureInfo.InvariantCulture) : "–";
         var period = $"{Local(digest.From)} – {Local(digest.To)} {digest.TimeZone}";
@@ -108,6 +108,9 @@ public static class SlackMessageRenderer
             ? $"{(slow.Duration / baseline).ToString("0.0", CultureInfo.InvariantCulture)}× its usual {DurationText(baseline)}"
             : $"over its limit of {DurationText(slow.Threshold)}");
 
+    /// <summary>The zone a message names; a zone this machine does not know shows the times in UTC.</summary>
+    private static TimeZoneInfo Zone(string id) => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
+
     public static SlackContent RetryUpdate(string text) => new(text, [Section(Escape(text))]);
 
     public static SlackContent StillFailing(string job, int failures, string latest) => new(
@@ -138,8 +141,6 @@ public static class SlackMessageRenderer
         FailureKind.LaunchFailed => $"never launched: {reason}",
         _ => reason,
     };
-
-    private static string KindName(FailureKind kind) => System.Text.Json.JsonSerializer.Serialize(kind).Trim('"');
 
     private static JsonObject Links(string region, string cluster, string taskArn, string taskDefinitionArn, string? container, RouteConfig route)
     {

@@ -92,6 +92,12 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Plat
         session.Insert(new HandledMessage(messageId.ToString()));
         foreach (var route in routes)
             decide(session, route, incidents.GetValueOrDefault(route.Name), silences.Any(s => s.Covers(job, route.Name, now)), now);
+        await SaveOnceAsync(session, ct);
+    }
+
+    /// <summary>Saves a message's effects with its <see cref="HandledMessage"/>; a message handled before changes nothing.</summary>
+    private async Task SaveOnceAsync(IDocumentSession session, CancellationToken ct)
+    {
         try
         {
             await session.SaveChangesAsync(ct);
@@ -112,15 +118,7 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Plat
         await using var session = store.LightweightSession();
         session.Insert(new HandledMessage(messageId.ToString()));
         session.Store(NewDelivery(route, "", DeliveryKind.Digest, content, summary, messageId, null, silenced: false, now));
-        try
-        {
-            await session.SaveChangesAsync(ct);
-        }
-        catch (DocumentAlreadyExistsException)
-        {
-            return;
-        }
-        signal.Notify();
+        await SaveOnceAsync(session, ct);
     }
 
     private async Task<List<Silence>> ActiveSilencesAsync(IQuerySession session, DateTimeOffset now, CancellationToken ct)

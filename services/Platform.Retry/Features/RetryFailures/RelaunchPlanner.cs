@@ -22,7 +22,7 @@ public sealed class RelaunchPlanner(IRetryStore store, PlatformConfigSource conf
         var policy = config.Current.LaunchRetryFor(job);
         if (!policy.Covers(reason))
             return Task.CompletedTask;
-        var (chain, attempt) = ChainOf(runId, startedBy);
+        var (chain, attempt) = RelaunchMarker.ChainOf(runId, startedBy);
         return PlanNextAsync(chain, attempt, job, cluster, policy, reason, originalRequest, ct);
     }
 
@@ -33,10 +33,10 @@ public sealed class RelaunchPlanner(IRetryStore store, PlatformConfigSource conf
     /// </summary>
     public async Task OnRunFailedAsync(RunFailed failed, CancellationToken ct)
     {
-        var kind = JsonSerializer.Serialize(failed.Kind).Trim('"');
+        var kind = failed.Kind.Name();
         if (config.Current.MonitorFor(failed.Job)?.FailureRetry is not { } policy || !policy.Covers(kind))
             return;
-        var (chain, attempt) = ChainOf(failed.RunId, failed.StartedBy);
+        var (chain, attempt) = RelaunchMarker.ChainOf(failed.RunId, failed.StartedBy);
         var reason = $"{kind}: {failed.Reason}";
         JsonObject? request;
         await using (var query = store.QuerySession())
@@ -51,9 +51,6 @@ public sealed class RelaunchPlanner(IRetryStore store, PlatformConfigSource conf
         }
         await PlanNextAsync(chain, attempt, failed.Job, failed.Cluster, policy, reason, request, ct);
     }
-
-    private static (string Chain, int Attempt) ChainOf(string runId, string? startedBy) =>
-        RelaunchMarker.TryParse(startedBy, out var chain, out var attempt) ? (chain, attempt) : (RelaunchMarker.NewChain(runId), 1);
 
     private async Task PlanNextAsync(string chain, int attempt, string job, string cluster, RetryPolicyConfig policy, string reason,
         JsonObject originalRequest, CancellationToken ct)

@@ -40,7 +40,7 @@ public sealed partial class RelaunchScheduler(
             }
             catch (ApiException e)
             {
-                var error = $"{(int)e.StatusCode} {Truncate(e.Content)}";
+                var error = EcsApiErrors.Describe(e);
                 session.Store(relaunch with { Status = RelaunchStatus.Refused, Error = error });
                 await session.SaveChangesAsync(ct);
                 await bus.Publish(new RelaunchFailed(relaunch.Chain, relaunch.Job, relaunch.Cluster, relaunch.Attempt, error), ct);
@@ -64,6 +64,5 @@ public sealed partial class RelaunchScheduler(
     }
 
 
-    private static string Truncate(string? text) => text is null ? "" : text.Length <= 500 ? text : text[..500];
 
 }

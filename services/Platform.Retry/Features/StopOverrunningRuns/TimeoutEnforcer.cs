@@ -18,8 +18,6 @@ public sealed partial class TimeoutEnforcer(
     IRetryStore store, IEcsApi ecs, IBus bus, IOptions<RetryOptions> options, TimeProvider clock, ILogger<TimeoutEnforcer> logger)
     : LeaderLoop(clock, logger)
 {
-    public const string ReasonPrefix = "Stopped by Platform: exceeded timeout of ";
-
     protected override string ConnectionString => options.Value.ConnectionString!;
 
     protected override string LeaseKey => "platform-timeout-enforcer:" + options.Value.Schema;
@@ -45,7 +43,7 @@ public sealed partial class TimeoutEnforcer(
             catch (ApiException e) when ((int)e.StatusCode is >= 400 and < 500)
             {
                 // A cluster that is gone, or access that was taken away: these watches can never be served.
-                LogGivenUp(chunk.Length, cluster.Key, EcsError(e));
+                LogGivenUp(chunk.Length, cluster.Key, EcsApiErrors.Describe(e));
                 session.Store(chunk.Select(w => w with { Status = WatchStatus.Finished }).ToArray());
                 continue;
             }
@@ -59,7 +57,7 @@ public sealed partial class TimeoutEnforcer(
                     session.Store(watch with { Status = WatchStatus.Finished });
                     continue;
                 }
-                var reason = ReasonPrefix + DurationText.Format(watch.Timeout);
+                var reason = $"{RunTimedOut.StopReasonPrefix} of {DurationText.Format(watch.Timeout)}";
                 try
                 {
                     await ecs.StopTaskAsync(new StopTaskRequest(watch.Cluster, watch.Id, reason), ct);
@@ -67,7 +65,7 @@ public sealed partial class TimeoutEnforcer(
                 catch (ApiException e) when ((int)e.StatusCode is >= 400 and < 500)
                 {
                     // Stopped meanwhile, or not ours to stop: retrying would only fail again.
-                    LogGivenUp(1, watch.Cluster, EcsError(e));
+                    LogGivenUp(1, watch.Cluster, EcsApiErrors.Describe(e));
                     session.Store(watch with { Status = WatchStatus.Finished });
                     continue;
                 }
@@ -79,8 +77,6 @@ public sealed partial class TimeoutEnforcer(
             await session.SaveChangesAsync(ct);
         }
     }
-
-    private static string EcsError(ApiException e) => $"{(int)e.StatusCode} {e.Content?[..Math.Min(e.Content.Length, 300)]}";
 
     [LoggerMessage(LogLevel.Information, "Stopped run {TaskArn} of {Job}: {Reason}")]
     private partial void LogStopped(string job, string taskArn, string reason);
