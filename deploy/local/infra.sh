@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs (when missing) and starts what the platform and its tests need on this machine: PostgreSQL, RabbitMQ
-# and the SQS emulator. Idempotent. Source it to get the connection settings exported:
+# and the SQS emulator (and Chromium for the browser tests). Idempotent. Source it to get the connection settings exported:
 #   PLATFORM_TEST_POSTGRES, PLATFORM_TEST_RABBITMQ, PLATFORM_TEST_SQS_URL
 # Only loopback addresses are used.
 set -euo pipefail
@@ -54,9 +54,15 @@ start_sqs_emulator() {
   log "SQS emulator on 127.0.0.1:4566"
 }
 
+install_browser() {
+  # The dashboard's browser tests drive Debian's Chromium with Playwright (no browser download).
+  if [ ! -x /usr/bin/chromium ]; then log "installing Chromium"; apt_install chromium; fi
+  log "Chromium at /usr/bin/chromium"
+}
+
 case "${1:-all}" in
   postgres) start_postgres ;;
-  all) start_postgres; start_rabbitmq; start_sqs_emulator ;;
+  all) start_postgres; start_rabbitmq; start_sqs_emulator; install_browser ;;
   *) echo "usage: infra.sh [all|postgres]" >&2; exit 2 ;;
 esac
 

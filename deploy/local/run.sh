@@ -19,6 +19,9 @@ export Platform__ConfigFile="${Platform__ConfigFile:-$repo/deploy/local/demo/pla
 export Retry__Ecs__Region="${Retry__Ecs__Region:-eu-west-1}"
 export Retry__Ecs__ServiceUrl="${Retry__Ecs__ServiceUrl:-$simulator}"
 export Digest__HistoryUrl="${Digest__HistoryUrl:-$urls/}"
+export Dashboard__NotifierUrl="${Dashboard__NotifierUrl:-$urls/}"
+export Dashboard__AccessKey="${Dashboard__AccessKey:-demo-dashboard-key-change-me}"
+export Notifier__AdminApiKey="${Notifier__AdminApiKey:-demo-admin-key-change-me}"
 # The simulator wants signed requests, not real credentials: these never leave this machine.
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-AKIDLOCALSIMULATOR01}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-local-simulator-secret}"
 export AWS_EC2_METADATA_DISABLED=true
@@ -31,5 +34,6 @@ Simulator__IngestUrl="$urls/" Simulator__IngestApiKey="$Ingest__ApiKey" \
 simulator_pid=$!
 trap 'kill $simulator_pid 2>/dev/null || true' EXIT
 # From its output folder, so it reads its appsettings.json (the in-memory bus).
+echo "[run] dashboard: $urls/ui (access key: $Dashboard__AccessKey; admin key for silences: $Notifier__AdminApiKey)"
 cd services/Platform.AllInOne/bin/Release/net10.0
 dotnet Platform.AllInOne.dll --urls "$urls" "$@"

@@ -4,6 +4,7 @@ using Platform.History.Features.RecordEcsEvents;
 using Platform.History.Features.ReportPeriods;
 using Platform.History.Features.RecordRetryDecisions;
 using Platform.History.Features.ReplayHistory;
+using Platform.History.Features.ShowDashboard;
 using Platform.History.Features.SummarizeJobs;
 using Platform.History.Features.TrackRuns;
 using Platform.ServiceDefaults;
@@ -21,6 +22,7 @@ public static class HistoryModule
         builder.Services.AddHealthChecks().AddPostgres("history-postgres", sp => sp.GetRequiredService<IOptions<HistoryOptions>>().Value.ConnectionString!);
         builder.Services.AddPlatformConfig();
         builder.Services.AddSingleton<JobNaming>();
+        builder.AddDashboard();
         builder.Services.AddHostedService<MissedRunDetector>();
         builder.Services.AddSingleton<ProjectionRebuilder>();
         builder.Services.AddSingleton<TimelineExporter>();
@@ -43,6 +45,7 @@ public static class HistoryModule
         jobs.MapGet("/{name}/runs", GetJobRunsEndpoint.HandleAsync);
         jobs.MapGet("/{name}/retries", GetJobRetriesEndpoint.HandleAsync);
         jobs.MapGet("/{name}/gaps", GetJobGapsEndpoint.HandleAsync);
+        app.MapDashboard();
         return app;
     }
 }

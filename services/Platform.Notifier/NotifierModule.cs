@@ -27,6 +27,7 @@ public static class NotifierModule
         builder.Services.AddHealthChecks().AddPostgres("notifier-postgres", sp => sp.GetRequiredService<IOptions<NotifierOptions>>().Value.ConnectionString!);
         builder.Services.AddSingleton<AlertRouter>();
         builder.Services.AddSingleton<AlertRecorder>();
+        builder.Services.AddSingleton<ActiveSilences>();
         builder.Services.AddSingleton<DeliverySignal>();
 
         // The notifier keeps its own store (its own schema), apart from history's event store.
@@ -75,6 +76,7 @@ public static class NotifierModule
     public static IEndpointRouteBuilder MapNotifier(this IEndpointRouteBuilder app)
     {
         app.MapGet("/deliveries", DeliveryLogEndpoint.HandleAsync);
+        app.MapGet("/incidents", IncidentEndpoints.ListAsync);
         var silences = app.MapGroup("/silences");
         silences.MapGet("/", SilenceEndpoints.ListAsync);
         var admin = app.MapGroup("/silences")

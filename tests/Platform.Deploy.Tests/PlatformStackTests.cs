@@ -89,7 +89,7 @@ public class PlatformStackTests
         {
             var environment = (container!["Environment"]?.AsArray() ?? []).Select(e => e!["Name"]!.GetValue<string>()).ToList();
             var secrets = container["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>()).ToList();
-            Assert.DoesNotContain(environment, name => name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || name is "Ingest__ApiKey" or "SLACK_WEBHOOK");
+            Assert.DoesNotContain(environment, name => name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || name is "Ingest__ApiKey" or "SLACK_WEBHOOK" or "Dashboard__AccessKey" or "Notifier__AdminApiKey");
             Assert.Contains("ConnectionStrings__RabbitMq", secrets);
             Assert.StartsWith("123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/", container["Image"]!.GetValue<string>());
             Assert.EndsWith(":1.2.3", container["Image"]!.GetValue<string>());
@@ -98,6 +98,9 @@ public class PlatformStackTests
         Assert.Contains("SLACK_WEBHOOK", notifier["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>()));
         var ingest = containers.Single(c => c!["Name"]!.GetValue<string>() == "ingest")!;
         Assert.Contains("Ingest__ApiKey", ingest["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>()));
+        Assert.Contains("Notifier__AdminApiKey", notifier["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>()));
+        var history = containers.Single(c => c!["Name"]!.GetValue<string>() == "history")!;
+        Assert.Contains("Dashboard__AccessKey", history["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>()));
     }
 
     [Fact]

@@ -22,6 +22,9 @@ public sealed class HistoryApp(PostgresFixture postgres, string? schema = null, 
 
     public string Schema { get; } = schema ?? PostgresFixture.NewSchema();
 
+    /// <summary>More settings for this host (e.g. the dashboard's).</summary>
+    public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
@@ -37,6 +40,8 @@ public sealed class HistoryApp(PostgresFixture postgres, string? schema = null, 
         // These tests are about history: nothing listens on the discard port, so a relaunch planned here stays pending.
         builder.UseSetting("Retry:Ecs:ServiceUrl", "http://127.0.0.1:9/");
         builder.UseSetting("History:MissedRunCheckInterval", "00:00:01");
+        foreach (var (key, value) in Settings)
+            builder.UseSetting(key, value);
         builder.ConfigureTestServices(services =>
         {
             services.AddMassTransitTestHarness();

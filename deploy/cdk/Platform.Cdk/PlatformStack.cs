@@ -58,6 +58,16 @@ public sealed class PlatformStack : Stack
             Description = "The key for ingest's POST /events (header X-Api-Key)",
             GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 40 },
         });
+        var dashboardKey = new SecretsManagerSecret(this, "DashboardAccessKey", new SecretsManagerSecretProps
+        {
+            Description = "The key that opens history's dashboard (/ui)",
+            GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 40 },
+        });
+        var adminKey = new SecretsManagerSecret(this, "AdminApiKey", new SecretsManagerSecretProps
+        {
+            Description = "The notifier's admin key (creating and removing silences, header X-Api-Key)",
+            GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 40 },
+        });
         var slack = new SecretsManagerSecret(this, "Slack", new SecretsManagerSecretProps
         {
             Description = "Slack webhook URLs and bot tokens, one JSON key per ${ENV} name of the platform file; replace the placeholders",
@@ -86,12 +96,15 @@ public sealed class PlatformStack : Stack
         };
         var slackSecrets = settings.SlackSecretKeys.ToDictionary(k => k, k => EcsSecret.FromSecretsManager(slack, k));
         var ingestSecrets = new Dictionary<string, EcsSecret> { ["Ingest__ApiKey"] = EcsSecret.FromSecretsManager(ingestKey) };
+        var dashboardSecrets = new Dictionary<string, EcsSecret> { ["Dashboard__AccessKey"] = EcsSecret.FromSecretsManager(dashboardKey) };
+        var adminSecrets = new Dictionary<string, EcsSecret> { ["Notifier__AdminApiKey"] = EcsSecret.FromSecretsManager(adminKey) };
 
         if (settings.Variant == "small")
         {
             var role = Service("allinone", "AllInOne", 1024, 2048,
-                [new() { ["Bus__Transport"] = "InMemory", ["Digest__HistoryUrl"] = "http://127.0.0.1:8080/" }, retryEnvironment, ingestEnvironment],
-                [common, slackSecrets, ingestSecrets]);
+                [new() { ["Bus__Transport"] = "InMemory", ["Digest__HistoryUrl"] = "http://127.0.0.1:8080/", ["Dashboard__NotifierUrl"] = "http://127.0.0.1:8080/" },
+                    retryEnvironment, ingestEnvironment],
+                [common, slackSecrets, ingestSecrets, dashboardSecrets, adminSecrets]);
             events.GrantConsumeMessages(role);
             AllowRetry(role);
             return;
@@ -101,8 +114,9 @@ public sealed class PlatformStack : Stack
         var bus = new Dictionary<string, string> { ["Bus__Transport"] = "RabbitMq" };
         var busSecret = new Dictionary<string, EcsSecret> { ["ConnectionStrings__RabbitMq"] = EcsSecret.FromSecretsManager(broker) };
         events.GrantConsumeMessages(Service("ingest", "Ingest", 256, 512, [bus, ingestEnvironment], [busSecret, ingestSecrets]));
-        Service("history", "History", 512, 1024, [bus], [common, busSecret], discoverable: true);
-        Service("notifier", "Notifier", 256, 512, [bus], [common, busSecret, slackSecrets]);
+        Service("history", "History", 512, 1024, [bus, new() { ["Dashboard__NotifierUrl"] = "http://notifier.platform.internal:8080/" }],
+            [common, busSecret, dashboardSecrets], discoverable: true);
+        Service("notifier", "Notifier", 256, 512, [bus], [common, busSecret, slackSecrets, adminSecrets], discoverable: true);
         AllowRetry(Service("retry", "Retry", 256, 512, [bus, retryEnvironment], [common, busSecret]));
         Service("digest", "Digest", 256, 512, [bus, new() { ["Digest__HistoryUrl"] = "http://history.platform.internal:8080/" }], [common, busSecret]);
     }

@@ -35,7 +35,8 @@ public sealed record RunFinished(
     IReadOnlyList<ContainerOutcome> Containers,
     DateTimeOffset FinishedAt,
     TimeSpan? Duration = null,
-    DateTimeOffset? CreatedAt = null);
+    DateTimeOffset? CreatedAt = null,
+    string? Cluster = null);
 
 /// <summary>A run took longer than its job's baseline × slowFactor, or its monitor's maxDuration (stream <c>slow:&lt;run&gt;</c>).</summary>
 public sealed record RunSlowDetected(string Job, string RunId, string Cluster, TimeSpan Duration, TimeSpan? Baseline, TimeSpan Threshold);

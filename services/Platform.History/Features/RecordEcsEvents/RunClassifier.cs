@@ -23,7 +23,7 @@ public static class RunClassifier
             : run;
         var (succeeded, kind, reason) = Decide(deciding);
         return new RunFinished(run.Id, run.Job, succeeded, kind, reason, run.StopCode, run.Containers,
-            run.StoppedAt ?? fallbackTime, run.Duration, run.CreatedAt);
+            run.StoppedAt ?? fallbackTime, run.Duration, run.CreatedAt, run.Cluster);
     }
 
     private static (bool Succeeded, FailureKind? Kind, string? Reason) Decide(Run run)

@@ -8,6 +8,12 @@ public sealed record TimedDuration(DateTimeOffset CreatedAt, TimeSpan Duration);
 
 public sealed record LastRun(string RunId, bool Succeeded, FailureKind? FailureKind, string? Reason, DateTimeOffset FinishedAt);
 
+/// <summary>One mark of a job's recent strip: a finished run (<c>succeeded</c>, <c>failed</c>, <c>launch-failed</c>) or a missed slot (<c>missed</c>).</summary>
+public sealed record RunMark(DateTimeOffset At, string Outcome, string? RunId);
+
+/// <summary>Runs that finished within one hour (UTC), for the 24-hour and 7-day counts.</summary>
+public sealed record HourCount(DateTimeOffset Hour, int Succeeded, int Failed);
+
 /// <summary>
 /// What users ask of a job. Every field is order-independent, because finished runs reach the projection in the
 /// order they were stored, not the order they ran.
@@ -17,6 +23,8 @@ public sealed record JobSummary
     private const int MaxTrackedFailures = 500;
     private const int MaxDurationSamples = 20;
     private const int MinBaselineSamples = 5;
+    public const int MaxMarks = 30;
+    private static readonly TimeSpan HoursKept = TimeSpan.FromDays(7);
 
     public required string Id { get; init; }
     public string Name => Id;
@@ -34,6 +42,19 @@ public sealed record JobSummary
     /// <summary>The median duration of the recent successful runs, once there are enough of them.</summary>
     public TimeSpan? Baseline => RecentDurations.Count < MinBaselineSamples ? null
         : RecentDurations.Select(d => d.Duration).Order().ElementAt(RecentDurations.Count / 2);
+
+    /// <summary>The cluster of the newest finished run.</summary>
+    public string? Cluster { get; init; }
+
+    /// <summary>The newest finished runs and missed slots, oldest first (bounded).</summary>
+    public IReadOnlyList<RunMark> Recent { get; init; } = [];
+
+    /// <summary>Finished runs per hour over the seven days up to the newest one, oldest first.</summary>
+    public IReadOnlyList<HourCount> Hours { get; init; } = [];
+
+    public int SucceededSince(DateTimeOffset since) => Hours.Where(h => h.Hour >= HourOf(since)).Sum(h => h.Succeeded);
+
+    public int FailedSince(DateTimeOffset since) => Hours.Where(h => h.Hour >= HourOf(since)).Sum(h => h.Failed);
 
     public int MissedCount { get; init; }
     public DateTimeOffset? LastMissedAt { get; init; }
@@ -57,20 +78,49 @@ public sealed record JobSummary
     public JobSummary Record(RunFinished finished)
     {
         var last = new LastRun(finished.RunId, finished.Succeeded, finished.Kind, finished.Reason, finished.FinishedAt);
+        var counted = Counted(last, finished.Succeeded ? "succeeded" : "failed", finished.Cluster);
         if (!finished.Succeeded)
-            return Failed(last, launch: false);
-        var succeeded = Succeeded(last);
+            return counted.Failed(last, launch: false);
+        var succeeded = counted.Succeeded(last);
         return finished.Duration is { } duration && finished.CreatedAt is { } created
             ? succeeded with { RecentDurations = [.. RecentDurations.Append(new TimedDuration(created, duration)).OrderByDescending(d => d.CreatedAt).Take(MaxDurationSamples)] }
             : succeeded;
     }
 
-    public JobSummary Record(RunMissedRecorded missed) =>
-        this with { MissedCount = MissedCount + 1, LastMissedAt = Max(LastMissedAt, missed.Slot) };
+    public JobSummary Record(RunMissedRecorded missed) => this with
+    {
+        MissedCount = MissedCount + 1,
+        LastMissedAt = Max(LastMissedAt, missed.Slot),
+        Recent = Marked(new RunMark(missed.Slot, "missed", null)),
+    };
 
-    public JobSummary Record(LaunchFailureRecorded failed) =>
-        Failed(new LastRun(DeterministicId.LaunchRunId(failed.Failure.EventId), false, FailureKind.LaunchFailed,
-            failed.Reason, failed.Failure.Time), launch: true);
+    public JobSummary Record(LaunchFailureRecorded failed)
+    {
+        var last = new LastRun(DeterministicId.LaunchRunId(failed.Failure.EventId), false, FailureKind.LaunchFailed, failed.Reason, failed.Failure.Time);
+        return Counted(last, "launch-failed", failed.Failure.ClusterName).Failed(last, launch: true);
+    }
+
+    /// <summary>The strip, the hourly counts and the cluster, for a finished run (launch failures included).</summary>
+    private JobSummary Counted(LastRun run, string outcome, string? cluster)
+    {
+        var hour = HourOf(run.FinishedAt);
+        var bucket = Hours.FirstOrDefault(h => h.Hour == hour) ?? new HourCount(hour, 0, 0);
+        bucket = run.Succeeded ? bucket with { Succeeded = bucket.Succeeded + 1 } : bucket with { Failed = bucket.Failed + 1 };
+        var hours = Hours.Where(h => h.Hour != hour).Append(bucket).OrderBy(h => h.Hour).ToList();
+        var newest = hours[^1].Hour;
+        return this with
+        {
+            Recent = Marked(new RunMark(run.FinishedAt, outcome, run.RunId)),
+            Hours = [.. hours.Where(h => h.Hour > newest - HoursKept)],
+            Cluster = cluster is not null && (LastRun is null || Newer(LastRun, run) == run) ? cluster : Cluster,
+        };
+    }
+
+    private IReadOnlyList<RunMark> Marked(RunMark mark) =>
+        [.. Recent.Append(mark).OrderBy(m => m.At).ThenBy(m => m.RunId, StringComparer.Ordinal).TakeLast(MaxMarks)];
+
+    private static DateTimeOffset HourOf(DateTimeOffset time) =>
+        new(time.UtcTicks - time.UtcTicks % TimeSpan.TicksPerHour, TimeSpan.Zero);
 
     private JobSummary Succeeded(LastRun run)
     {

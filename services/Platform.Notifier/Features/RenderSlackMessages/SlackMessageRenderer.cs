@@ -16,7 +16,6 @@ public sealed record SlackContent(string Text, JsonArray Blocks);
 /// </summary>
 public static class SlackMessageRenderer
 {
-    private static readonly LogLinkConfig DefaultLogs = new("/ecs/{family}", "ecs/{container}/{taskId}");
 
     public static SlackContent Failure(RunFailed run, RouteConfig route)
     {
@@ -142,21 +141,10 @@ public static class SlackMessageRenderer
         _ => reason,
     };
 
-    private static JsonObject Links(string region, string cluster, string taskArn, string taskDefinitionArn, string? container, RouteConfig route)
-    {
-        var taskId = TaskId(taskArn);
-        var console = $"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{Uri.EscapeDataString(cluster)}/tasks/{taskId}/configuration?region={region}";
-        var family = taskDefinitionArn[(taskDefinitionArn.LastIndexOf('/') + 1)..].Split(':')[0];
-        var logs = route.Logs ?? DefaultLogs;
-        string Fill(string pattern) => pattern.Replace("{job}", family).Replace("{family}", family).Replace("{container}", container ?? "app").Replace("{taskId}", taskId);
-        var logsUrl = $"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#logsV2:log-groups/log-group/{CloudWatchEscape(Fill(logs.Group))}/log-events/{CloudWatchEscape(Fill(logs.Stream))}";
-        return Context($"<{console}|Task {taskId}> · <{logsUrl}|Logs> · `{Escape(taskArn)}`");
-    }
+    private static JsonObject Links(string region, string cluster, string taskArn, string taskDefinitionArn, string? container, RouteConfig route) =>
+        Context($"<{AwsConsoleLinks.Task(region, cluster, taskArn)}|Task {TaskId(taskArn)}> · <{AwsConsoleLinks.Logs(region, taskDefinitionArn, taskArn, container, route.Logs)}|Logs> · `{Escape(taskArn)}`");
 
-    // The CloudWatch console double-encodes path parts in its fragment: '/' is '$252F'.
-    private static string CloudWatchEscape(string value) => Uri.EscapeDataString(value).Replace("%", "$25", StringComparison.Ordinal);
-
-    private static string TaskId(string taskArn) => taskArn[(taskArn.LastIndexOf('/') + 1)..];
+    private static string TaskId(string taskArn) => AwsConsoleLinks.TaskId(taskArn);
 
     private static string Mention(RouteConfig route) => route.Mention is { Length: > 0 } m ? "\n" + m : "";
 

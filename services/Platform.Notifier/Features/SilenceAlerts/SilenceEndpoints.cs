@@ -1,10 +1,9 @@
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Contracts.Notifier;
 using Platform.ServiceDefaults.Configuration;
 
 namespace Platform.Notifier.Features.SilenceAlerts;
-
-public sealed record CreateSilence(string? Job, string? Route, DateTimeOffset? Until, string? Reason);
 
 public static class SilenceEndpoints
 {
@@ -30,13 +29,11 @@ public static class SilenceEndpoints
         return TypedResults.Created($"/silences/{silence.Id}", silence);
     }
 
-    public static async Task<Ok<IReadOnlyList<Silence>>> ListAsync(INotifierStore store, PlatformConfigSource config, TimeProvider clock, CancellationToken ct)
+    public static async Task<Ok<IReadOnlyList<SilenceReport>>> ListAsync(INotifierStore store, ActiveSilences silences, TimeProvider clock, CancellationToken ct)
     {
         await using var session = store.QuerySession();
-        var now = clock.GetUtcNow();
-        var stored = await session.Query<Silence>().Where(s => s.Until > now).ToListAsync(ct);
-        var fromConfig = config.Current.Silences.Where(s => s.Until > now).Select(s => new Silence(Guid.Empty, s.Job, s.Route, s.Until, s.Reason, now));
-        return TypedResults.Ok<IReadOnlyList<Silence>>([.. stored, .. fromConfig]);
+        var active = await silences.ListAsync(session, clock.GetUtcNow(), ct);
+        return TypedResults.Ok<IReadOnlyList<SilenceReport>>([.. active.Select(s => new SilenceReport(s.Id, s.Job, s.Route, s.Until, s.Reason, s.CreatedAt))]);
     }
 
     public static async Task<Results<NoContent, NotFound>> DeleteAsync(Guid id, INotifierStore store, CancellationToken ct)

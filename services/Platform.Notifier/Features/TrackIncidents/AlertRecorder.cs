@@ -14,7 +14,7 @@ namespace Platform.Notifier.Features.TrackIncidents;
 /// further failures fold into its thread (or a reminder every repeat interval); a success closes it with a recovery
 /// message. Each integration event is handled once: its id is stored in the same commit as its effects.
 /// </summary>
-public sealed class AlertRecorder(INotifierStore store, AlertRouter router, PlatformConfigSource config, TimeProvider clock, DeliverySignal signal)
+public sealed class AlertRecorder(INotifierStore store, AlertRouter router, ActiveSilences activeSilences, TimeProvider clock, DeliverySignal signal)
 {
     private static long lastSequence;
 
@@ -87,7 +87,7 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Plat
         // A success is the common case: it costs one read, and no write unless it ends an incident.
         if (onlyWithOpenIncidents && !incidents.Values.Any(i => i.Open))
             return;
-        var silences = await ActiveSilencesAsync(session, now, ct);
+        var silences = await activeSilences.ListAsync(session, now, ct);
 
         session.Insert(new HandledMessage(messageId.ToString()));
         foreach (var route in routes)
@@ -119,12 +119,6 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Plat
         session.Insert(new HandledMessage(messageId.ToString()));
         session.Store(NewDelivery(route, "", DeliveryKind.Digest, content, summary, messageId, null, silenced: false, now));
         await SaveOnceAsync(session, ct);
-    }
-
-    private async Task<List<Silence>> ActiveSilencesAsync(IQuerySession session, DateTimeOffset now, CancellationToken ct)
-    {
-        var stored = await session.Query<Silence>().Where(s => s.Until > now).ToListAsync(ct);
-        return [.. stored, .. config.Current.Silences.Select(s => new Silence(Guid.Empty, s.Job, s.Route, s.Until, s.Reason, now))];
     }
 
     private static Delivery NewDelivery(RouteConfig route, string job, DeliveryKind kind, SlackContent content, string summary,

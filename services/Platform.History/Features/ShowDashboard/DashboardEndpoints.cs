@@ -1,0 +1,68 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Configuration;
+using Refit;
+using Marten;
+
+namespace Platform.History.Features.ShowDashboard;
+
+/// <summary>The dashboard: server-rendered pages under <c>/ui</c>, read from history's projections, with a little script.</summary>
+public static class DashboardEndpoints
+{
+    public static IHostApplicationBuilder AddDashboard(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddPlatformOptions<DashboardOptions>();
+        builder.Services.AddRazorComponents();
+        if (builder.Configuration.GetValue<Uri?>("Dashboard:NotifierUrl") is not null)
+            builder.Services.AddRefitGeneratedClient<INotifierApi>()
+                .ConfigureHttpClient((sp, client) => client.BaseAddress = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.NotifierUrl)
+                .AddStandardResilienceHandler();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapDashboard(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/ui/sign-in", (bool? failed, string? returnUrl) =>
+            new RazorComponentResult<SignInPage>(new { Failed = failed == true, ReturnUrl = DashboardAccess.SafeReturnUrl(returnUrl) }));
+        app.MapPost("/ui/sign-in", DashboardAccess.SignInAsync).DisableAntiforgery();
+        app.MapGet("/ui/assets/{file}", Asset);
+
+        var ui = app.MapGroup("/ui").RequireDashboardAccess();
+        ui.MapGet("/", async (string? status, string? cluster, string? route, string? sort, IQuerySession session, PlatformConfigSource config,
+                TimeProvider clock, IOptions<DashboardOptions> options, CancellationToken ct) =>
+            new RazorComponentResult<OverviewPage>(new
+            {
+                Model = await Overview.BuildAsync(session, config.Current, new OverviewFilter(status, cluster, route, sort), clock.GetUtcNow(),
+                    options.Value.RefreshInterval, ct),
+            }));
+        ui.MapGet("/overview", async (string? status, string? cluster, string? route, string? sort, IQuerySession session, PlatformConfigSource config,
+                TimeProvider clock, IOptions<DashboardOptions> options, CancellationToken ct) =>
+            new RazorComponentResult<OverviewSection>(new
+            {
+                Model = await Overview.BuildAsync(session, config.Current, new OverviewFilter(status, cluster, route, sort), clock.GetUtcNow(),
+                    options.Value.RefreshInterval, ct),
+            }));
+        ui.MapGet("/jobs/{name}", async Task<IResult> (string name, IQuerySession session, PlatformConfigSource config, TimeProvider clock, CancellationToken ct) =>
+            await JobPage.BuildAsync(session, name, config.Current, clock.GetUtcNow(), ct) is { } model
+                ? new RazorComponentResult<JobPageView>(new { Model = model })
+                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Unknown job", detail: $"No job named '{name}' has been seen."));
+        ui.MapGet("/incidents", async (IServiceProvider services, PlatformConfigSource config, TimeProvider clock, CancellationToken ct) =>
+            new RazorComponentResult<IncidentsPage>(new { Model = await Incidents.BuildAsync(services, config.Current, clock.GetUtcNow(), ct) }));
+        ui.MapPost("/silences", Incidents.CreateSilenceAsync);
+        ui.MapDelete("/silences/{id:guid}", Incidents.DeleteSilenceAsync);
+        return app;
+    }
+
+    private static IResult Asset(string file, HttpContext http)
+    {
+        var contentType = Path.GetExtension(file) switch { ".css" => "text/css", ".js" => "text/javascript", _ => null };
+        var stream = contentType is null ? null : Assembly.GetExecutingAssembly().GetManifestResourceStream("Platform.History.Dashboard." + file);
+        if (stream is null)
+            return Results.NotFound();
+        http.Response.Headers.CacheControl = "public, max-age=300";
+        return Results.Stream(stream, contentType + "; charset=utf-8");
+    }
+}

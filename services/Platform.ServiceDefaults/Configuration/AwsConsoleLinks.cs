@@ -1,0 +1,25 @@
+namespace Platform.ServiceDefaults.Configuration;
+
+/// <summary>Links to a task and its logs in the AWS console, for Slack messages and the dashboard.</summary>
+public static class AwsConsoleLinks
+{
+    public static LogLinkConfig DefaultLogs { get; } = new("/ecs/{family}", "ecs/{container}/{taskId}");
+
+    public static string TaskId(string taskArn) => taskArn[(taskArn.LastIndexOf('/') + 1)..];
+
+    public static string Task(string region, string cluster, string taskArn) =>
+        $"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{Uri.EscapeDataString(cluster)}/tasks/{TaskId(taskArn)}/configuration?region={region}";
+
+    /// <param name="logs">The route's log location (placeholders {job}, {family}, {container}, {taskId}); null: ECS's awslogs defaults.</param>
+    public static string Logs(string region, string taskDefinitionArn, string taskArn, string? container, LogLinkConfig? logs)
+    {
+        var family = taskDefinitionArn[(taskDefinitionArn.LastIndexOf('/') + 1)..].Split(':')[0];
+        var taskId = TaskId(taskArn);
+        var location = logs ?? DefaultLogs;
+        string Fill(string pattern) => pattern.Replace("{job}", family).Replace("{family}", family).Replace("{container}", container ?? "app").Replace("{taskId}", taskId);
+        return $"https://{region}.console.aws.amazon.com/cloudwatch/home?region={region}#logsV2:log-groups/log-group/{CloudWatchEscape(Fill(location.Group))}/log-events/{CloudWatchEscape(Fill(location.Stream))}";
+    }
+
+    // The CloudWatch console double-encodes path parts in its fragment: '/' is '$252F'.
+    private static string CloudWatchEscape(string value) => Uri.EscapeDataString(value).Replace("%", "$25", StringComparison.Ordinal);
+}
