@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures ingest → stored-and-projected with the services as separate processes over RabbitMQ, everything local
 # and durable. Arguments go to the load tool, e.g. --runs 5000 --rate 2000 --batch 100 --concurrency 8.
+# BENCH_KEEP=1 keeps the stored events (the schema is printed) for measuring rebuild, export and the dashboard on them.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
@@ -18,9 +19,14 @@ history=$!
 dotnet "$(bin Platform.Ingest)" --urls http://127.0.0.1:5181 >".ci/work/$id-ingest.log" 2>&1 &
 ingest=$!
 cleanup() {
+  # Peak resident memory of each service over the whole run (the kernel's high-water mark).
+  for pid in "$ingest" "$history"; do
+    [ -r "/proc/$pid/status" ] && echo "[bench] peak RSS $(tr '\0' ' ' <"/proc/$pid/cmdline" | grep -o 'Platform\.[A-Za-z]*' | head -1): $(awk '/VmHWM/ { printf "%d MB", $2 / 1024 }' "/proc/$pid/status")"
+  done
   kill "$history" "$ingest" 2>/dev/null || true
   wait "$history" "$ingest" 2>/dev/null || true
   as_root rabbitmqctl -q delete_vhost "$id" || true
+  if [ -n "${BENCH_KEEP:-}" ]; then echo "[bench] kept the stored events in schema $id"; return; fi
   as_root su postgres -c "psql -d platform -qc 'DROP SCHEMA IF EXISTS $id CASCADE'" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT

@@ -8,7 +8,7 @@ using Platform.EcsSamples;
 namespace Platform.LoadTest;
 
 public sealed record LoadSettings(Uri Ingest, string ApiKey, string Postgres, string Schema, int Runs, int Jobs, int Batch,
-    int Concurrency, int Rate, TimeSpan Timeout);
+    int Concurrency, int Rate, TimeSpan Timeout, bool Baseline);
 
 /// <summary>
 /// Generates traffic as EventBridge delivers it (≈8 state changes per run, ≈5 % failures, some launch failures,
@@ -49,6 +49,12 @@ public sealed class LoadRun(LoadSettings settings)
         Console.WriteLine($"stored {stored:N0} unique events in {storedAll.TotalSeconds:F1} s: {unique / storedAll.TotalSeconds:N0} events/s POST → stored");
         Console.WriteLine($"job summaries covered {projected:N0}/{finishedRuns:N0} finished runs at {projectedAll.TotalSeconds:F1} s: {unique / projectedAll.TotalSeconds:N0} events/s POST → stored-and-projected");
         Console.WriteLine($"POST → stored latency: p50 {Percentile(latencies, 0.50):N0} ms, p99 {Percentile(latencies, 0.99):N0} ms, max {latencies[^1]:N0} ms");
+        if (settings.Baseline)
+        {
+            var raw = await MartenBaseline.MeasureAsync(events, settings.Postgres, settings.Schema + "_raw", ct);
+            Console.WriteLine($"baseline, the same {unique:N0} events appended with Marten alone (sessions of 1,000, one writer): {raw:N0} events/s; " +
+                $"the pipeline reached {unique / projectedAll.TotalSeconds / raw:P0} of it");
+        }
         return 0;
     }
 

@@ -10,17 +10,24 @@ var jobs = new Option<int>("--jobs") { DefaultValueFactory = _ => 200 };
 var batch = new Option<int>("--batch") { Description = "Events per POST.", DefaultValueFactory = _ => 100 };
 var concurrency = new Option<int>("--concurrency") { Description = "POSTs in flight.", DefaultValueFactory = _ => 8 };
 var rate = new Option<int>("--rate") { Description = "Target events/s (0: as fast as ingest takes them).", DefaultValueFactory = _ => 0 };
+var baseline = new Option<bool>("--baseline") { Description = "Also append the same events with Marten alone, for the ratio.", DefaultValueFactory = _ => true };
 var timeout = new Option<int>("--timeout") { Description = "Seconds to wait for everything to be stored and projected.", DefaultValueFactory = _ => 300 };
 
 var root = new RootCommand("Posts realistic ECS events to ingest and reports POST → stored-and-projected throughput and latency.")
 {
-    ingest, apiKey, postgres, schema, runs, jobs, batch, concurrency, rate, timeout,
+    ingest, apiKey, postgres, schema, runs, jobs, batch, concurrency, rate, timeout, baseline,
 };
 root.SetAction(async (result, ct) =>
 {
     var settings = new LoadSettings(new Uri(result.GetValue(ingest)!), result.GetValue(apiKey)!, result.GetValue(postgres)!, result.GetValue(schema)!,
         result.GetValue(runs), result.GetValue(jobs), result.GetValue(batch), result.GetValue(concurrency), result.GetValue(rate),
-        TimeSpan.FromSeconds(result.GetValue(timeout)));
+        TimeSpan.FromSeconds(result.GetValue(timeout)), result.GetValue(baseline));
     return await new LoadRun(settings).ExecuteAsync(ct);
 });
+var page = new Option<string>("--url") { Description = "The page to time (loopback only).", DefaultValueFactory = _ => "http://127.0.0.1:5080/ui" };
+var key = new Option<string>("--key") { Description = "The dashboard's access key.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("Dashboard__AccessKey") ?? "" };
+var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 50 };
+var pageCommand = new Command("page", "Times GETs of a dashboard page: median, p95, min.") { page, key, requests };
+pageCommand.SetAction((result, ct) => PageTimings.MeasureAsync(new Uri(result.GetValue(page)!), result.GetValue(key)!, result.GetValue(requests), ct));
+root.Subcommands.Add(pageCommand);
 return await root.Parse(args).InvokeAsync();

@@ -94,6 +94,10 @@ public class AlertingTests(PostgresFixture postgres) : NotifierTestBase(postgres
         await App.PublishAsync(NotifierApp.Succeeded("etl-orders", Day.AddHours(5)));
         await SettleAsync();
         Assert.Equal(2, Slack.Posts.Count);
+
+        var incident = Assert.Single((await App.CreateClient().GetFromJsonAsync<JsonArray>("/incidents?job=etl-orders"))!)!;
+        Assert.Equal(("recovered", 3, "sent"), (incident["state"]!.GetValue<string>(), incident["failures"]!.GetValue<int>(), incident["alertStatus"]!.GetValue<string>()));
+        Assert.NotNull(incident["closedAt"]);
     }
 
     [Fact]
