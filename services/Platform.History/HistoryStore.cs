@@ -46,6 +46,7 @@ public static class HistoryStore
         opts.Schema.For<LaunchRequest>();
         opts.Schema.For<MissedSlot>().Duplicate(m => m.Job).Duplicate(m => m.Slot);
         opts.Schema.For<ScheduleCursor>();
+        opts.Schema.For<RetryDecision>().Duplicate(d => d.Job).Duplicate(d => d.At);
     }
 
     public static IServiceCollection AddHistoryStore(this IServiceCollection services, bool development)

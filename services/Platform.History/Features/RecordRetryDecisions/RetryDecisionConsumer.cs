@@ -57,6 +57,7 @@ public sealed class RetryDecisionConsumer(IDocumentStore store, TimeProvider clo
         var e = session.Events.BuildEvent(decision);
         e.Id = DeterministicId.ForRetryDecision($"{stream}/{decision.Decision}/{decision.Attempt}");
         session.Events.Append(stream, e);
+        session.Store(new RetryDecision(e.Id, decision.Job, decision.At, decision));
         try
         {
             await session.SaveChangesAsync(ct);

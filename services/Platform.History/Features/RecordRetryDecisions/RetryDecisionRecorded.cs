@@ -14,3 +14,9 @@ public sealed record RetryDecisionRecorded(
     DateTimeOffset At,
     string? TaskArn,
     string Detail);
+
+/// <summary>
+/// A decision as a document (id: its event's), stored in the same commit as the event, so a job's decisions are read
+/// by index instead of by scanning the event store; <c>rebuild</c> makes them from the events.
+/// </summary>
+public sealed record RetryDecision(Guid Id, string Job, DateTimeOffset At, RetryDecisionRecorded Recorded);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Marten;
 using Weasel.Core;
 using Platform.History.Features.RecordEcsEvents;
+using Platform.History.Features.RecordRetryDecisions;
 using Platform.History.Features.SummarizeJobs;
 using Platform.History.Features.TrackRuns;
 
@@ -28,6 +29,7 @@ public sealed class ProjectionRebuilder(IDocumentStore store)
     {
         var runs = new Dictionary<string, Run>();
         var summaries = new Dictionary<string, JobSummary>();
+        var decisions = new List<RetryDecision>();
         await using var query = store.QuerySession();
         long read = 0;
         await foreach (var page in StoredEvents.ReadAllAsync(query, PageSize, ct))
@@ -39,21 +41,26 @@ public sealed class ProjectionRebuilder(IDocumentStore store)
                     runs[e.StreamKey!] = next;
                 if (JobSummaryProjection.JobOf(e.Data) is { } job)
                     summaries[job] = JobSummaryProjection.Next(summaries.GetValueOrDefault(job), job, e.Data);
+                if (e.Data is RetryDecisionRecorded decision)
+                    decisions.Add(new RetryDecision(e.Id, decision.Job, decision.At, decision));
             }
             read += page.Count;
             progress?.Invoke($"Replayed {read:N0} of {total:N0} events");
         }
 
-        progress?.Invoke($"Writing {runs.Count:N0} runs and {summaries.Count:N0} job summaries");
+        progress?.Invoke($"Writing {runs.Count:N0} runs, {summaries.Count:N0} job summaries and {decisions.Count:N0} retry decisions");
         await using (var session = store.LightweightSession())
         {
             session.DeleteWhere<Run>(_ => true);
             session.DeleteWhere<JobSummary>(_ => true);
+            session.DeleteWhere<RetryDecision>(_ => true);
             await session.SaveChangesAsync(ct);
         }
         foreach (var chunk in runs.Values.Chunk(5_000))
             await store.BulkInsertDocumentsAsync(chunk, BulkInsertMode.OverwriteExisting, cancellation: ct);
         await store.BulkInsertDocumentsAsync(summaries.Values, BulkInsertMode.OverwriteExisting, cancellation: ct);
+        if (decisions.Count > 0)
+            await store.BulkInsertDocumentsAsync(decisions, BulkInsertMode.OverwriteExisting, cancellation: ct);
     }
 }
 

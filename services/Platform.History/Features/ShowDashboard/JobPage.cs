@@ -1,4 +1,3 @@
-using JasperFx.Events;
 using Marten;
 using Platform.History.Features.DetectMissedRuns;
 using Platform.History.Features.RecordRetryDecisions;
@@ -31,9 +30,8 @@ public static class JobPage
         var oldest = runs.Count > 0 ? runs[^1].CreatedAt : now.AddDays(-1);
         var from = oldest - (now - oldest) / 20;
         var gaps = await session.Query<MissedSlot>().Where(m => m.Job == name && m.Slot >= from).OrderBy(m => m.Slot).Take(1_000).ToListAsync(ct);
-        var decisions = await session.Events.QueryRawEventDataOnly<RetryDecisionRecorded>().Where(d => d.Job == name && d.At >= from)
-            .OrderBy(d => d.At).Take(1_000).ToListAsync(ct);
+        var decisions = await session.Query<RetryDecision>().Where(d => d.Job == name && d.At >= from).OrderBy(d => d.At).Take(1_000).ToListAsync(ct);
         return new JobPageModel(job, config.MonitorFor(name), config.RoutesFor(name, job.Cluster ?? runs.FirstOrDefault()?.Cluster ?? ""),
-            runs, gaps, decisions, from, now);
+            runs, gaps, [.. decisions.Select(d => d.Recorded)], from, now);
     }
 }
