@@ -19,7 +19,14 @@ public static class DashboardEndpoints
         if (builder.Configuration.GetValue<Uri?>("Dashboard:NotifierUrl") is not null)
             builder.Services.AddRefitGeneratedClient<INotifierApi>()
                 .ConfigureHttpClient((sp, client) => client.BaseAddress = sp.GetRequiredService<IOptions<DashboardOptions>>().Value.NotifierUrl)
-                .AddStandardResilienceHandler();
+                // A page waits for it: one quick retry, then say the notifier did not answer.
+                .AddStandardResilienceHandler(o =>
+                {
+                    o.Retry.MaxRetryAttempts = 1;
+                    o.Retry.Delay = TimeSpan.FromMilliseconds(200);
+                    o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(2);
+                    o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(5);
+                });
         return builder;
     }
 

@@ -24,7 +24,8 @@ public static class Incidents
             var silences = notifier.GetSilencesAsync(ct);
             return new IncidentsModel(await incidents, await silences, routes, now);
         }
-        catch (Exception e) when (e is ApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        // Refit wraps a failed send in ApiRequestException, an answer with an error status in ApiException.
+        catch (Exception e) when (e is ApiException or ApiRequestException or HttpRequestException or Polly.ExecutionRejectedException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             return new IncidentsModel([], [], routes, now, $"The notifier did not answer ({Describe(e)}).");
         }
@@ -70,7 +71,9 @@ public static class Incidents
     private static string Describe(Exception e) => e switch
     {
         ApiException api => $"HTTP {(int)api.StatusCode}",
-        TaskCanceledException => "timed out",
+        ApiRequestException { InnerException: { } inner } => Describe(inner),
+        TaskCanceledException or Polly.Timeout.TimeoutRejectedException => "timed out",
+        Polly.CircuitBreaker.BrokenCircuitException => "too many failures lately, not asked",
         _ => e.Message,
     };
 }

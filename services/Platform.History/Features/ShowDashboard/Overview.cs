@@ -6,7 +6,8 @@ namespace Platform.History.Features.ShowDashboard;
 
 public sealed record OverviewFilter(string? Status, string? Cluster, string? Route, string? Sort)
 {
-    public static readonly IReadOnlyList<string> Statuses = ["failing", "missed", "late", "unknown", "ok"];
+    /// <summary>Every status, most in need of attention first.</summary>
+    public static readonly string[] Statuses = ["failing", "missed", "late", "unknown", "ok"];
 
     public string Query(string? status = null) =>
         string.Join("&", new[] { ("status", status ?? Status), ("cluster", Cluster), ("route", Route), ("sort", Sort) }
@@ -19,7 +20,7 @@ public sealed record JobRow(JobSummary Job, IReadOnlyList<string> Routes, int Su
     public string Status => Job.Status ?? "unknown";
 
     /// <summary>Lower needs more attention: failing first, then missed, late, unknown, ok.</summary>
-    public int Attention => OverviewFilter.Statuses.ToList().IndexOf(Status) is var i and >= 0 ? i : OverviewFilter.Statuses.Count;
+    public int Attention => Array.IndexOf(OverviewFilter.Statuses, Status) is var i and >= 0 ? i : OverviewFilter.Statuses.Length;
 }
 
 public sealed record OverviewModel(

@@ -93,6 +93,26 @@ public class DashboardPagesTests(PostgresFixture postgres)
         Assert.Contains("app exited with code 1", job);
     }
 
+    [Fact]
+    public async Task The_incidents_page_says_when_the_notifier_is_not_configured_or_does_not_answer()
+    {
+        await using var unconfigured = Start();
+        var client = unconfigured.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", AccessKey);
+        Assert.Contains("Set Dashboard__NotifierUrl", await client.GetStringAsync("/ui/incidents"));
+
+        // Nothing listens on the discard port.
+        await using var unreachable = new HistoryApp(postgres)
+        {
+            Settings = new Dictionary<string, string> { ["Dashboard:AccessKey"] = AccessKey, ["Dashboard:NotifierUrl"] = "http://127.0.0.1:9/" },
+        };
+        client = unreachable.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", AccessKey);
+        var page = await client.GetAsync("/ui/incidents");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("The notifier did not answer", await page.Content.ReadAsStringAsync());
+    }
+
     private static List<string> Rows(string html) =>
         [.. System.Text.RegularExpressions.Regex.Matches(html, "<tr data-job=\"([^\"]+)\"").Select(m => m.Groups[1].Value)];
 }
