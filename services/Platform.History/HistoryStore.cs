@@ -31,6 +31,7 @@ public static class HistoryStore
         // Needed with the DistributedLock.Postgres stand-in, or the daemon never runs async projections.
         opts.Events.UseAdvisoryLockTransaction = true;
         opts.Events.AddEventType<TaskStateRecorded>();
+        opts.Events.AddEventType<RunOpened>();
         opts.Events.AddEventType<LaunchFailureRecorded>();
         opts.Events.AddEventType<RunFinished>();
         opts.Events.AddEventType<LaunchRequestRecorded>();

@@ -26,7 +26,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         Name = "run-outcomes";
         IncludeType<RunFinished>();
         IncludeType<LaunchFailureRecorded>();
-        IncludeType<TaskStateRecorded>();
+        IncludeType<RunOpened>();
         IncludeType<RunMissedRecorded>();
         IncludeType<RunSlowDetected>();
         IncludeType<MissedRunArrivedLate>();
@@ -54,8 +54,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
                 LaunchFailureRecorded failed => ToMessage(failed),
                 MissedRunArrivedLate late => new RunLate(late.Job, late.Slot, late.RunId, late.CreatedAt),
                 RunSlowDetected slow => new RunSlow(slow.Job, slow.RunId, slow.Cluster, slow.Duration, slow.Baseline, slow.Threshold),
-                // The first event stored for a task opens its run (events arrive out of order: it may not be PROVISIONING).
-                TaskStateRecorded { Change.LastStatus: not "STOPPED" } recorded when e.Version == 1 => ToMessage(recorded),
+                RunOpened opened => new RunStarted(opened.RunId, opened.Job, opened.Cluster, opened.TaskArn, opened.Region, opened.CreatedAt, opened.StartedBy),
                 _ => null,
             };
             if (message is not null)
@@ -79,12 +78,6 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         : new RunFailed(run.Id, run.Job, run.Cluster, run.TaskArn ?? run.Id, run.TaskDefinition, run.Region, run.Account,
             run.StartedBy, run.Group, finished.Kind ?? FailureKind.ExitCode, finished.Reason ?? "", finished.StopCode,
             finished.Containers, run.CreatedAt, run.StartedAt, run.StoppedAt ?? finished.FinishedAt, run.Duration, request?.Parameters);
-
-    private static RunStarted ToMessage(TaskStateRecorded recorded)
-    {
-        var change = recorded.Change;
-        return new RunStarted(change.TaskArn, recorded.Job, change.ClusterName, change.TaskArn, change.Region, change.CreatedAt ?? change.Time, change.StartedBy);
-    }
 
     private static LaunchFailed ToMessage(LaunchFailureRecorded recorded)
     {

@@ -13,6 +13,8 @@ public static class DeterministicId
 
     public static Guid ForRunFinished(string runId) => Create("run-finished:" + runId);
 
+    public static Guid ForRunOpened(string runId) => Create("run-opened:" + runId);
+
     public static Guid ForRunSlow(string runId) => Create("run-slow:" + runId);
 
     public static Guid ForMissedSlot(string key) => Create("missed-slot:" + key);

@@ -9,6 +9,12 @@ namespace Platform.History.Features.RecordEcsEvents;
 /// <summary>An ECS task state change, as received.</summary>
 public sealed record TaskStateRecorded(string Job, TaskStateChanged Change);
 
+/// <summary>
+/// The first events of a task that had not stopped yet opened its run: what the outcome publisher turns into
+/// <c>RunStarted</c>, so that it reads these instead of every task state change.
+/// </summary>
+public sealed record RunOpened(string RunId, string Job, string Cluster, string TaskArn, string Region, DateTimeOffset CreatedAt, string? StartedBy);
+
 /// <summary>A RunTask/StartTask call that returned failures: the run begins and ends here.</summary>
 public sealed record LaunchFailureRecorded(string Job, TaskLaunchFailed Failure)
 {

@@ -31,10 +31,12 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
         var runs = (await session.LoadManyAsync<Run>(context.CancellationToken, runIds)).ToDictionary(r => r.Id);
 
         var appended = 0;
+        var opened = 0;
         var finishing = new List<object>();
         foreach (var task in changes.GroupBy(c => c.TaskArn))
         {
             runs.TryGetValue(task.Key, out var run);
+            var opens = run is null;
             var job = run?.Job;
             var events = new List<IEvent>();
             foreach (var change in task.OrderBy(c => c.Version))
@@ -43,6 +45,13 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
                     continue;
                 job ??= naming.For(change);
                 var recorded = new TaskStateRecorded(job, change);
+                // Events arrive out of order: the first one stored may be any state; one that is already STOPPED opens nothing.
+                if (opens && run is null && change.LastStatus != "STOPPED")
+                {
+                    events.Add(Build(session, new RunOpened(change.TaskArn, job, change.ClusterName, change.TaskArn, change.Region,
+                        change.CreatedAt ?? change.Time, change.StartedBy), DeterministicId.ForRunOpened(change.TaskArn)));
+                    opened++;
+                }
                 run = RunProjection.Next(run, recorded);
                 events.Add(Build(session, recorded, DeterministicId.ForEcsEvent(change.EventId)));
             }
@@ -88,7 +97,7 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
             throw new RecordingFailedException(e);
         }
         LogRecorded(context.Message.Length, appended, finishing.Count,
-            changes.Count + failures.Count + requests.Count - (appended - finishing.OfType<RunFinished>().Count()), clock.GetElapsedTime(started).TotalMilliseconds);
+            changes.Count + failures.Count + requests.Count - (appended - opened - finishing.OfType<RunFinished>().Count()), clock.GetElapsedTime(started).TotalMilliseconds);
     }
 
     private async Task<int> RecordLaunchRequestsAsync(IDocumentSession session, List<TaskLaunchRequested> requests, CancellationToken ct)
