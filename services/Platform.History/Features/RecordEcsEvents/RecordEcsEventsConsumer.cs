@@ -158,7 +158,7 @@ public sealed class RecordingFailedException(Exception inner)
 
 public sealed class RecordEcsEventsConsumerDefinition : ConsumerDefinition<RecordEcsEventsConsumer>
 {
-    private const int MessagesPerBatch = 100;
+    private const int MessagesPerBatch = 20;
 
     public RecordEcsEventsConsumerDefinition()
     {
