@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Measures ingest → stored-and-projected with the services as separate processes over RabbitMQ, everything local
-# and durable. Arguments go to the load tool, e.g. --runs 5000 --rate 2000 --batch 100 --concurrency 8.
+# Measures the platform with the services as separate processes over RabbitMQ, everything local and durable.
+#   bench.sh [load tool options]     ingest → stored-and-projected throughput, with the raw Marten baseline and peak RSS,
+#                                    e.g. --runs 5000 --rate 2000 --batch 100 --concurrency 8
+#   bench.sh alerts [options]        failure alerts, ingest POST → Slack request, under --background-rate events/s
+#                                    (the notifier runs too, posting to a stand-in webhook in the load tool)
 # BENCH_KEEP=1 keeps the stored events (the schema is printed) for measuring rebuild, export and the dashboard on them.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$repo"
+mode=throughput
+if [ "${1:-}" = alerts ]; then mode=alerts; shift; fi
 source deploy/local/infra.sh all
 dotnet build Platform.sln -c Release --nologo -v q >/dev/null
 
@@ -12,26 +17,47 @@ id="bench$(date +%s)"
 as_root rabbitmqctl -q add_vhost "$id"
 as_root rabbitmqctl -q set_permissions -p "$id" guest '.*' '.*' '.*'
 export ConnectionStrings__Postgres="$PLATFORM_TEST_POSTGRES" ConnectionStrings__RabbitMq="${PLATFORM_TEST_RABBITMQ%/}/$id"
-export Bus__Transport=RabbitMq Ingest__ApiKey="bench-key-$id" History__Schema="$id"
+export Bus__Transport=RabbitMq Ingest__ApiKey="bench-key-$id" History__Schema="$id" Notifier__Schema="${id}_n"
 bin() { echo "services/$1/bin/Release/net10.0/$1.dll"; }
-dotnet "$(bin Platform.History)" --urls http://127.0.0.1:5182 >".ci/work/$id-history.log" 2>&1 &
-history=$!
-dotnet "$(bin Platform.Ingest)" --urls http://127.0.0.1:5181 >".ci/work/$id-ingest.log" 2>&1 &
-ingest=$!
+pids=()
+dotnet "$(bin Platform.History)" --urls http://127.0.0.1:5182 >".ci/work/$id-history.log" 2>&1 & pids+=($!)
+dotnet "$(bin Platform.Ingest)" --urls http://127.0.0.1:5181 >".ci/work/$id-ingest.log" 2>&1 & pids+=($!)
+ports=(5181 5182)
+if [ "$mode" = alerts ]; then
+  config=".ci/work/$id-platform.yaml"
+  cat >"$config" <<YAML
+routes:
+  - name: probes
+    match: { jobs: ["alert-probe-*"] }
+    slack: { webhookUrl: "http://127.0.0.1:5189/services/T000BENCH/B000PROBE/not-a-secret" }
+storm: { threshold: 100000, window: 1m }
+YAML
+  # Slack's own pacing (one message a second per destination) would measure the queue, not the pipeline.
+  Platform__ConfigFile="$config" Notifier__MinimumInterval=00:00:00.010 \
+    dotnet "$(bin Platform.Notifier)" --urls http://127.0.0.1:5183 >".ci/work/$id-notifier.log" 2>&1 & pids+=($!)
+  ports+=(5183)
+fi
 cleanup() {
   # Peak resident memory of each service over the whole run (the kernel's high-water mark).
-  for pid in "$ingest" "$history"; do
-    [ -r "/proc/$pid/status" ] && echo "[bench] peak RSS $(tr '\0' ' ' <"/proc/$pid/cmdline" | grep -o 'Platform\.[A-Za-z]*' | head -1): $(awk '/VmHWM/ { printf "%d MB", $2 / 1024 }' "/proc/$pid/status")"
+  for pid in "${pids[@]}"; do
+    if [ -r "/proc/$pid/status" ]; then
+      echo "[bench] peak RSS $(tr '\0' ' ' <"/proc/$pid/cmdline" | grep -o 'Platform\.[A-Za-z]*' | head -1): $(awk '/VmHWM/ { printf "%d MB", $2 / 1024 }' "/proc/$pid/status")"
+    fi
   done
-  kill "$history" "$ingest" 2>/dev/null || true
-  wait "$history" "$ingest" 2>/dev/null || true
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
   as_root rabbitmqctl -q delete_vhost "$id" || true
+  as_root su postgres -c "psql -d platform -qc 'DROP SCHEMA IF EXISTS ${id}_n CASCADE'" >/dev/null 2>&1 || true
   if [ -n "${BENCH_KEEP:-}" ]; then echo "[bench] kept the stored events in schema $id"; return; fi
   as_root su postgres -c "psql -d platform -qc 'DROP SCHEMA IF EXISTS $id CASCADE'" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
-for port in 5181 5182; do
+for port in "${ports[@]}"; do
   for _ in $(seq 1 60); do curl -fs "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.5; done
 done
-dotnet tests/Platform.LoadTest/bin/Release/net10.0/Platform.LoadTest.dll --ingest http://127.0.0.1:5181 \
-  --api-key "$Ingest__ApiKey" --postgres "$ConnectionStrings__Postgres" --schema "$id" "$@"
+tool=tests/Platform.LoadTest/bin/Release/net10.0/Platform.LoadTest.dll
+if [ "$mode" = alerts ]; then
+  dotnet "$tool" alerts --ingest http://127.0.0.1:5181 --api-key "$Ingest__ApiKey" --slack-port 5189 "$@"
+else
+  dotnet "$tool" --ingest http://127.0.0.1:5181 --api-key "$Ingest__ApiKey" --postgres "$ConnectionStrings__Postgres" --schema "$id" "$@"
+fi

@@ -30,4 +30,12 @@ var requests = new Option<int>("--requests") { DefaultValueFactory = _ => 50 };
 var pageCommand = new Command("page", "Times GETs of a dashboard page: median, p95, min.") { page, key, requests };
 pageCommand.SetAction((result, ct) => PageTimings.MeasureAsync(new Uri(result.GetValue(page)!), result.GetValue(key)!, result.GetValue(requests), ct));
 root.Subcommands.Add(pageCommand);
+
+var slackPort = new Option<int>("--slack-port") { Description = "Where the stand-in Slack webhook listens (loopback).", DefaultValueFactory = _ => 5189 };
+var background = new Option<int>("--background-rate") { Description = "Background events/s.", DefaultValueFactory = _ => 500 };
+var probes = new Option<int>("--probes") { Description = "Failed runs to time, one per second.", DefaultValueFactory = _ => 60 };
+var alertsCommand = new Command("alerts", "Times failure alerts, ingest POST → Slack request, under background load.") { ingest, apiKey, slackPort, background, probes };
+alertsCommand.SetAction((result, ct) => new AlertLatency(new AlertSettings(new Uri(result.GetValue(ingest)!), result.GetValue(apiKey)!,
+    result.GetValue(slackPort), result.GetValue(background), result.GetValue(probes), TimeSpan.FromSeconds(1))).ExecuteAsync(ct));
+root.Subcommands.Add(alertsCommand);
 return await root.Parse(args).InvokeAsync();
