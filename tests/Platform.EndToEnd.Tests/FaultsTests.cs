@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json.Nodes;
+using Platform.EcsSamples;
+using Platform.Testing;
+using Xunit;
+
+namespace Platform.EndToEnd.Tests;
+
+/// <summary>
+/// The shortened fault scenario: while events flow, each service is killed (SIGKILL) and started again, and Slack
+/// answers 429 and then 500 for a while. Afterwards every run is counted once, every failure alerted once, nothing
+/// is left failed or pending. (Restarting the shared RabbitMQ and PostgreSQL is left to the full scenario: other test
+/// assemblies use them at the same time in CI.)
+/// </summary>
+[Collection(EndToEndCollection.Name)]
+public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
+{
+    private const string ApiKey = "e2e-faults-key-0123456789";
+    private const int Jobs = 30;
+    private const int RunsPerJob = 8;
+    private const int FailingJobs = 15;
+    private readonly EcsEventFactory ecs = new(cluster: "faults");
+    private readonly string schema = PostgresFixture.NewSchema();
+    private readonly string prefix = "fault-" + Guid.NewGuid().ToString("N")[..6];
+    private readonly string config = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
+    private readonly DateTimeOffset day = new(2026, 11, 20, 0, 0, 0, TimeSpan.Zero);
+    private RabbitMqVirtualHost vhost = null!;
+    private FakeSlack slack = null!;
+
+    public async Task InitializeAsync()
+    {
+        vhost = await RabbitMqVirtualHost.CreateAsync();
+        slack = await FakeSlack.StartAsync();
+        // Storm grouping off: each failing job's alert is counted on its own.
+        await File.WriteAllTextAsync(config, $"routes:\n  - name: team\n    match: {{ jobs: [\"{prefix}-*\"] }}\n    slack: {{ webhookUrl: \"{slack.WebhookUrl("FAULTS")}\" }}\nstorm: {{ threshold: 1000, window: 1m }}\n");
+    }
+
+    public async Task DisposeAsync()
+    {
+        await slack.DisposeAsync();
+        await vhost.DisposeAsync();
+        File.Delete(config);
+        await postgres.DropSchemaAsync(schema);
+        await postgres.DropSchemaAsync(schema + "_n");
+    }
+
+    [Fact]
+    public async Task Killing_each_service_mid_flow_and_a_refusing_Slack_lose_nothing_count_nothing_twice_and_alert_each_failure_once()
+    {
+        // Slack refuses for six seconds from its first request: 429 with Retry-After, then 500.
+        var refusing = new Stopwatch();
+        var refuse429 = FakeSlack.Status(HttpStatusCode.TooManyRequests, TimeSpan.FromSeconds(1));
+        var refuse500 = FakeSlack.Status(HttpStatusCode.InternalServerError);
+        slack.Refuse = context =>
+        {
+            if (!refusing.IsRunning)
+                refusing.Start();
+            return refusing.Elapsed < TimeSpan.FromSeconds(3) ? refuse429(context)
+                : refusing.Elapsed < TimeSpan.FromSeconds(6) ? refuse500(context)
+                : Task.FromResult(false);
+        };
+
+        var events = Scenario();
+        var ingest = await ServiceProcess.StartAsync("Platform.Ingest", Environment());
+        var history = await ServiceProcess.StartAsync("Platform.History", Environment());
+        var notifier = await ServiceProcess.StartAsync("Platform.Notifier", Environment());
+        try
+        {
+            var chunks = events.Chunk(40).ToList();
+            for (var i = 0; i < chunks.Count; i++)
+            {
+                if (i == chunks.Count / 4)
+                    history = await RestartAsync(history, "Platform.History");
+                if (i == chunks.Count * 2 / 5)
+                    notifier = await RestartAsync(notifier, "Platform.Notifier");
+                if (i == chunks.Count * 3 / 5)
+                    ingest = await RestartAsync(ingest, "Platform.Ingest");
+                await PostUntilAcceptedAsync(ingest, chunks[i]);
+            }
+
+            var api = new HttpClient { BaseAddress = history.BaseAddress };
+            var summaries = await Eventually.Get(() => Summaries(api),
+                jobs => jobs.Sum(j => j!["successCount"]!.GetValue<int>() + j["failureCount"]!.GetValue<int>()) >= Jobs * RunsPerJob,
+                TimeSpan.FromSeconds(90), "every run summarized");
+            Assert.Equal(Jobs, summaries.Count);
+            foreach (var job in summaries)
+            {
+                var failing = int.Parse(job!["name"]!.GetValue<string>()[^2..]) < FailingJobs;
+                Assert.Equal((failing ? RunsPerJob - 1 : RunsPerJob, failing ? 1 : 0),
+                    (job["successCount"]!.GetValue<int>(), job["failureCount"]!.GetValue<int>()));
+            }
+            var runs = await api.GetFromJsonAsync<JsonArray>($"/jobs/{prefix}-00/runs");
+            Assert.Equal(RunsPerJob, runs!.Count);
+
+            var alerted = await Eventually.Get(() => Task.FromResult(slack.Posts),
+                posts => posts.Count >= FailingJobs, TimeSpan.FromSeconds(90), "an alert for every failing job");
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var jobsAlerted = slack.Posts.Select(p => p.Text.Split(' ')[1]).ToList();
+            Assert.Equal(Enumerable.Range(0, FailingJobs).Select(j => $"{prefix}-{j:D2}"), jobsAlerted.Order());
+            Assert.True(slack.Requests > slack.Posts.Count, "Slack refused some requests");
+
+            var deliveries = (await new HttpClient { BaseAddress = notifier.BaseAddress }.GetFromJsonAsync<JsonArray>("/deliveries?limit=1000"))!;
+            Assert.All(deliveries, d => Assert.Equal("sent", d!["status"]!.GetValue<string>()));
+            Assert.Equal(FailingJobs, deliveries.Count);
+        }
+        finally
+        {
+            await ingest.DisposeAsync();
+            await history.DisposeAsync();
+            await notifier.DisposeAsync();
+        }
+    }
+
+    /// <summary>SIGKILL, as a crashed task would end, then a new process as ECS would start.</summary>
+    private async Task<ServiceProcess> RestartAsync(ServiceProcess service, string name)
+    {
+        await service.DisposeAsync();
+        return await ServiceProcess.StartAsync(name, Environment());
+    }
+
+    /// <summary>Each job's runs an hour apart; the first <see cref="FailingJobs"/> jobs fail their last run. 10 % sent twice, shuffled.</summary>
+    private List<JsonObject> Scenario()
+    {
+        var events = new List<JsonObject>();
+        for (var job = 0; job < Jobs; job++)
+            for (var run = 0; run < RunsPerJob; run++)
+            {
+                var failing = job < FailingJobs && run == RunsPerJob - 1;
+                events.AddRange(ecs.Run($"{prefix}-{job:D2}", day.AddHours(run).AddMinutes(job), TimeSpan.FromMinutes(5),
+                    failing ? RunEnding.ExitCode : RunEnding.Success, exitCode: 3));
+            }
+        var random = new Random(11);
+        events.AddRange(events.Where(_ => random.NextDouble() < 0.1).Select(e => (JsonObject)e.DeepClone()).ToList());
+        return [.. events.OrderBy(_ => random.Next())];
+    }
+
+    private static async Task PostUntilAcceptedAsync(ServiceProcess ingest, IEnumerable<JsonObject> events)
+    {
+        using var client = new HttpClient { BaseAddress = ingest.BaseAddress };
+        client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);
+        var body = new JsonArray([.. events.Select(e => e.DeepClone())]).ToJsonString();
+        var response = await client.PostAsync("/events", new StringContent(body, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private async Task<JsonArray> Summaries(HttpClient api)
+    {
+        var all = (await api.GetFromJsonAsync<JsonArray>("/jobs"))!;
+        return [.. all.Where(j => j!["name"]!.GetValue<string>().StartsWith(prefix, StringComparison.Ordinal)).Select(j => j!.DeepClone())];
+    }
+
+    private Dictionary<string, string> Environment() => new()
+    {
+        ["ConnectionStrings__Postgres"] = postgres.ConnectionString,
+        ["ConnectionStrings__RabbitMq"] = vhost.Uri,
+        ["Bus__Transport"] = "RabbitMq",
+        ["Ingest__ApiKey"] = ApiKey,
+        ["History__Schema"] = schema,
+        ["Notifier__Schema"] = schema + "_n",
+        ["Notifier__MinimumInterval"] = "00:00:00.050",
+        ["Platform__ConfigFile"] = config,
+    };
+}
