@@ -95,23 +95,27 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
             Assert.Equal(Jobs, summaries.Count);
             foreach (var job in summaries)
             {
-                var failing = int.Parse(job!["name"]!.GetValue<string>()[^2..]) < FailingJobs;
+                var name = job!["name"]!.GetValue<string>();
+                var failing = int.Parse(name[(name.LastIndexOf('-') + 1)..]) < FailingJobs;
                 Assert.Equal((failing ? RunsPerJob - 1 : RunsPerJob, failing ? 1 : 0),
                     (job["successCount"]!.GetValue<int>(), job["failureCount"]!.GetValue<int>()));
             }
-            var runs = await api.GetFromJsonAsync<JsonArray>($"/jobs/{prefix}-00/runs");
+            var runs = await api.GetFromJsonAsync<JsonArray>($"/jobs/{prefix}-000/runs");
             Assert.Equal(RunsPerJob, runs!.Count);
 
             await Eventually.Get(() => Task.FromResult(slack.Posts),
                 posts => posts.Count >= FailingJobs, TimeSpan.FromSeconds(Full ? 300 : 90), "an alert for every failing job");
             await Task.Delay(TimeSpan.FromSeconds(3));
             var jobsAlerted = slack.Posts.Select(p => p.Text.Split(' ')[1]).ToList();
-            Assert.Equal(Enumerable.Range(0, FailingJobs).Select(j => $"{prefix}-{j:D2}"), jobsAlerted.Order());
+            Assert.Equal(Enumerable.Range(0, FailingJobs).Select(j => $"{prefix}-{j:D3}"), jobsAlerted.Order());
             Assert.True(slack.Requests > slack.Posts.Count, "Slack refused some requests");
 
             var deliveries = (await new HttpClient { BaseAddress = notifier.BaseAddress }.GetFromJsonAsync<JsonArray>("/deliveries?limit=1000"))!;
             Assert.All(deliveries, d => Assert.Equal("sent", d!["status"]!.GetValue<string>()));
             Assert.Equal(FailingJobs, deliveries.Count);
+            var queues = await vhost.QueueDepthsAsync();
+            Assert.Contains(queues.Keys, q => q.StartsWith("history", StringComparison.Ordinal));
+            Assert.All(queues.Where(q => q.Key.EndsWith("_error", StringComparison.Ordinal)), q => Assert.Equal(0, q.Value));
             Console.WriteLine($"[faults] {events.Count:N0} events ({Jobs * RunsPerJob:N0} runs, {FailingJobs} failing jobs): every run counted once, " +
                 $"{slack.Posts.Count} alerts for {FailingJobs} failures after {slack.Requests - slack.Posts.Count} refused Slack requests, in {started.Elapsed.TotalSeconds:F0} s");
         }
@@ -138,7 +142,7 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
             for (var run = 0; run < RunsPerJob; run++)
             {
                 var failing = job < FailingJobs && run == RunsPerJob - 1;
-                events.AddRange(ecs.Run($"{prefix}-{job:D2}", day.AddHours(run).AddMinutes(job), TimeSpan.FromMinutes(5),
+                events.AddRange(ecs.Run($"{prefix}-{job:D3}", day.AddHours(run).AddMinutes(job), TimeSpan.FromMinutes(5),
                     failing ? RunEnding.ExitCode : RunEnding.Success, exitCode: 3));
             }
         var random = new Random(11);
@@ -171,6 +175,8 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
         await RunAsync(stop, stopArguments);
         await Task.Delay(TimeSpan.FromSeconds(5));
         await RunAsync(start, startArguments);
+        // The test's own pooled connections died with the server; the services' pools recover by themselves.
+        Npgsql.NpgsqlConnection.ClearAllPools();
     }
 
     private static async Task RunAsync(string command, string arguments)

@@ -31,7 +31,17 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await RabbitMqCtl("delete_vhost", Name);
 
-    private static async Task RabbitMqCtl(params string[] args)
+    /// <summary>The messages in each queue of this virtual host, by queue name (MassTransit's error queues end in <c>_error</c>).</summary>
+    public async Task<Dictionary<string, long>> QueueDepthsAsync()
+    {
+        var output = await RabbitMqCtl("list_queues", "-p", Name, "name", "messages", "--no-table-headers");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(line => line.Split('\t', ' '))
+            .Where(parts => parts.Length >= 2 && long.TryParse(parts[^1], out _))
+            .ToDictionary(parts => parts[0], parts => long.Parse(parts[^1]));
+    }
+
+    private static async Task<string> RabbitMqCtl(params string[] args)
     {
         Process process;
         try
@@ -42,8 +52,10 @@ public sealed class RabbitMqVirtualHost : IAsyncDisposable
         {
             throw new InvalidOperationException("The end-to-end tests need a local RabbitMQ and rabbitmqctl (bash .ci/run installs them).", e);
         }
+        var output = process.StandardOutput.ReadToEndAsync();
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', args)} failed: {await process.StandardError.ReadToEndAsync()}");
+        return await output;
     }
 }
