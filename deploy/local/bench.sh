@@ -4,6 +4,7 @@
 #                                    e.g. --runs 5000 --rate 2000 --batch 100 --concurrency 8
 #   bench.sh alerts [options]        failure alerts, ingest POST → Slack request, under --background-rate events/s
 #                                    (the notifier runs too, posting to a stand-in webhook in the load tool)
+# BENCH_ALLINONE=1 runs the same against the AllInOne host (every module in one process, in-memory bus) instead.
 # BENCH_KEEP=1 keeps the stored events (the schema is printed) for measuring rebuild, export and the dashboard on them.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -19,23 +20,30 @@ as_root rabbitmqctl -q set_permissions -p "$id" guest '.*' '.*' '.*'
 export ConnectionStrings__Postgres="$PLATFORM_TEST_POSTGRES" ConnectionStrings__RabbitMq="${PLATFORM_TEST_RABBITMQ%/}/$id"
 export Bus__Transport=RabbitMq Ingest__ApiKey="bench-key-$id" History__Schema="$id" Notifier__Schema="${id}_n"
 bin() { echo "services/$1/bin/Release/net10.0/$1.dll"; }
+export Retry__Schema="${id}_r" Digest__Schema="${id}_d"
 pids=()
-dotnet "$(bin Platform.History)" --urls http://127.0.0.1:5182 >".ci/work/$id-history.log" 2>&1 & pids+=($!)
-dotnet "$(bin Platform.Ingest)" --urls http://127.0.0.1:5181 >".ci/work/$id-ingest.log" 2>&1 & pids+=($!)
-ports=(5181 5182)
-if [ "$mode" = alerts ]; then
-  config=".ci/work/$id-platform.yaml"
-  cat >"$config" <<YAML
+ports=(5181)
+config=".ci/work/$id-platform.yaml"
+cat >"$config" <<YAML
 routes:
   - name: probes
     match: { jobs: ["alert-probe-*"] }
     slack: { webhookUrl: "http://127.0.0.1:5189/services/T000BENCH/B000PROBE/not-a-secret" }
 storm: { threshold: 100000, window: 1m }
 YAML
-  # Slack's own pacing (one message a second per destination) would measure the queue, not the pipeline.
-  Platform__ConfigFile="$config" Notifier__MinimumInterval=00:00:00.010 \
+# Slack's own pacing (one message a second per destination) would measure the queue, not the pipeline.
+export Platform__ConfigFile="$config" Notifier__MinimumInterval=00:00:00.010
+if [ -n "${BENCH_ALLINONE:-}" ]; then
+  Bus__Transport=InMemory Retry__Ecs__Region=eu-west-1 Retry__Ecs__ServiceUrl=http://127.0.0.1:9/ Digest__HistoryUrl=http://127.0.0.1:5181/ \
+    dotnet "$(bin Platform.AllInOne)" --urls http://127.0.0.1:5181 >".ci/work/$id-allinone.log" 2>&1 & pids+=($!)
+else
+  dotnet "$(bin Platform.History)" --urls http://127.0.0.1:5182 >".ci/work/$id-history.log" 2>&1 & pids+=($!)
+  dotnet "$(bin Platform.Ingest)" --urls http://127.0.0.1:5181 >".ci/work/$id-ingest.log" 2>&1 & pids+=($!)
+  ports+=(5182)
+  if [ "$mode" = alerts ]; then
     dotnet "$(bin Platform.Notifier)" --urls http://127.0.0.1:5183 >".ci/work/$id-notifier.log" 2>&1 & pids+=($!)
-  ports+=(5183)
+    ports+=(5183)
+  fi
 fi
 cleanup() {
   # Peak resident memory of each service over the whole run (the kernel's high-water mark).
@@ -47,7 +55,9 @@ cleanup() {
   kill "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
   as_root rabbitmqctl -q delete_vhost "$id" || true
-  as_root su postgres -c "psql -d platform -qc 'DROP SCHEMA IF EXISTS ${id}_n CASCADE'" >/dev/null 2>&1 || true
+  for suffix in _n _r _d; do
+    as_root su postgres -c "psql -d platform -qc 'DROP SCHEMA IF EXISTS ${id}${suffix} CASCADE'" >/dev/null 2>&1 || true
+  done
   if [ -n "${BENCH_KEEP:-}" ]; then echo "[bench] kept the stored events in schema $id"; return; fi
   as_root su postgres -c "psql -d platform -qc 'DROP SCHEMA IF EXISTS $id CASCADE'" >/dev/null 2>&1 || true
 }
