@@ -176,6 +176,6 @@ public sealed class RecordEcsEventsConsumerDefinition : ConsumerDefinition<Recor
         // batches that touch the same tasks conflict and retry.
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
             rabbit.SingleActiveConsumer = true;
-        consumer.Options<BatchOptions>(o => o.SetMessageLimit(MessagesPerBatch).SetTimeLimit(TimeSpan.FromMilliseconds(100)).SetConcurrencyLimit(1));
+        consumer.Options<BatchOptions>(o => o.SetMessageLimit(MessagesPerBatch).SetTimeLimit(TimeSpan.FromMilliseconds(20)).SetConcurrencyLimit(1));
     }
 }
