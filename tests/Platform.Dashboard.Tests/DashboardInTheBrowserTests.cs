@@ -119,6 +119,12 @@ public sealed class DashboardInTheBrowserTests(PostgresFixture postgres, Browser
         await Expect(page.Locator("table.silences")).ToContainTextAsync("known outage");
         await Expect(incident).ToHaveAttributeAsync("data-state", "silenced");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotFolder, "incidents.png"), FullPage = true });
+
+        // Removing it needs the admin key too; then the incident is failing again.
+        await page.FillAsync("#silence-form [name=adminKey]", DashboardHost.AdminKey);
+        await page.ClickAsync("[data-delete-silence]");
+        await Expect(page.Locator("table.silences tbody tr")).ToHaveCountAsync(0, new() { Timeout = 10_000 });
+        await Expect(incident).ToHaveAttributeAsync("data-state", "failing");
     }
 
     [Fact]
