@@ -22,6 +22,9 @@ public sealed partial class MissedRunDetector(
     /// <summary>Schedulers start tasks a little early too (EventBridge's precision is a minute).</summary>
     public static readonly TimeSpan EarlyTolerance = TimeSpan.FromMinutes(2);
 
+    /// <summary>How long before its slot a run still counts for it: a rate's whole interval, else <see cref="EarlyTolerance"/>.</summary>
+    public static TimeSpan Lead(ScheduleExpression schedule) => schedule.Rate ?? EarlyTolerance;
+
     protected override string ConnectionString => options.Value.ConnectionString!;
 
     protected override string LeaseKey => "platform-missed-runs:" + options.Value.Schema;
@@ -52,7 +55,7 @@ public sealed partial class MissedRunDetector(
             var slots = schedule.Between(cursor.CheckedThrough, settled, monitor.TimeZone, limit: 1_000).ToList();
             if (slots.Count == 0)
                 continue;
-            var before = schedule.Rate ?? EarlyTolerance;
+            var before = Lead(schedule);
             var from = slots[0] - before;
             var to = slots[^1] + monitor.Grace;
             var created = await session.Query<Run>().Where(r => r.Job == monitor.Job && r.CreatedAt >= from && r.CreatedAt <= to)
@@ -91,7 +94,7 @@ public sealed partial class MissedRunDetector(
         foreach (var slot in open)
         {
             var next = monitor.Schedule!.Next(slot.Slot, monitor.TimeZone) ?? DateTimeOffset.MaxValue;
-            if (runs.FirstOrDefault(r => r.CreatedAt > slot.Slot + monitor.Grace && r.CreatedAt < next - (monitor.Schedule.Rate ?? EarlyTolerance)) is not { } late)
+            if (runs.FirstOrDefault(r => r.CreatedAt > slot.Slot + monitor.Grace && r.CreatedAt < next - Lead(monitor.Schedule)) is not { } late)
                 continue;
             session.Store(slot with { LateRunId = late.Id, LateAt = late.CreatedAt });
             var e = session.Events.BuildEvent(new MissedRunArrivedLate(monitor.Job, slot.Slot, late.Id, late.CreatedAt));

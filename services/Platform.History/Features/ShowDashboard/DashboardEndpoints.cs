@@ -38,20 +38,9 @@ public static class DashboardEndpoints
         app.MapGet("/ui/assets/{file}", Asset);
 
         var ui = app.MapGroup("/ui").RequireDashboardAccess();
-        ui.MapGet("/", async (string? status, string? cluster, string? route, string? sort, IQuerySession session, PlatformConfigSource config,
-                TimeProvider clock, IOptions<DashboardOptions> options, CancellationToken ct) =>
-            new RazorComponentResult<OverviewPage>(new
-            {
-                Model = await Overview.BuildAsync(session, config.Current, new OverviewFilter(status, cluster, route, sort), clock.GetUtcNow(),
-                    options.Value.RefreshInterval, ct),
-            }));
-        ui.MapGet("/overview", async (string? status, string? cluster, string? route, string? sort, IQuerySession session, PlatformConfigSource config,
-                TimeProvider clock, IOptions<DashboardOptions> options, CancellationToken ct) =>
-            new RazorComponentResult<OverviewSection>(new
-            {
-                Model = await Overview.BuildAsync(session, config.Current, new OverviewFilter(status, cluster, route, sort), clock.GetUtcNow(),
-                    options.Value.RefreshInterval, ct),
-            }));
+        // The page, and the section of it that an open page fetches to refresh itself.
+        ui.MapGet("/", async ([AsParameters] OverviewQuery query, CancellationToken ct) => new RazorComponentResult<OverviewPage>(new { Model = await query.BuildAsync(ct) }));
+        ui.MapGet("/overview", async ([AsParameters] OverviewQuery query, CancellationToken ct) => new RazorComponentResult<OverviewSection>(new { Model = await query.BuildAsync(ct) }));
         ui.MapGet("/jobs/{name}", async Task<IResult> (string name, IQuerySession session, PlatformConfigSource config, TimeProvider clock, CancellationToken ct) =>
             await JobPage.BuildAsync(session, name, config.Current, clock.GetUtcNow(), ct) is { } model
                 ? new RazorComponentResult<JobPageView>(new { Model = model })
@@ -61,6 +50,14 @@ public static class DashboardEndpoints
         ui.MapPost("/silences", Incidents.CreateSilenceAsync);
         ui.MapDelete("/silences/{id:guid}", Incidents.DeleteSilenceAsync);
         return app;
+    }
+
+    /// <summary>What both overview endpoints take: the filter from the query string and what builds the model.</summary>
+    private sealed record OverviewQuery(string? Status, string? Cluster, string? Route, string? Sort,
+        IQuerySession Session, PlatformConfigSource Config, TimeProvider Clock, IOptions<DashboardOptions> Options)
+    {
+        public Task<OverviewModel> BuildAsync(CancellationToken ct) =>
+            Overview.BuildAsync(Session, Config.Current, new OverviewFilter(Status, Cluster, Route, Sort), Clock.GetUtcNow(), Options.Value.RefreshInterval, ct);
     }
 
     private static IResult Asset(string file, HttpContext http)

@@ -22,6 +22,9 @@ public static class DashboardFormat
         return future ? "in " + text : text + " ago";
     }
 
+    /// <summary>A coordinate in an SVG attribute: invariant, one decimal at most.</summary>
+    public static string Svg(double value) => value.ToString("0.#", CultureInfo.InvariantCulture);
+
     public static string Duration(TimeSpan? duration) => duration is { } d
         ? d.TotalHours >= 1 ? $"{(int)d.TotalHours}h {d.Minutes}m" : d.TotalMinutes >= 1 ? $"{d.Minutes}m {d.Seconds}s" : $"{d.TotalSeconds:0.#}s"
         : "–";

@@ -19,7 +19,7 @@ public static class JobStatus
         foreach (var summary in summaries)
             if (config.MonitorFor(summary.Id) is { Schedule: { } schedule } monitor
                 && schedule.Between(now - monitor.Grace, now, monitor.TimeZone, limit: 100).LastOrDefault() is var slot && slot != default)
-                due[summary.Id] = slot - (schedule.Rate ?? MissedRunDetector.EarlyTolerance);
+                due[summary.Id] = slot - MissedRunDetector.Lead(schedule);
         var started = new HashSet<string>();
         if (due.Count > 0)
         {
