@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
@@ -24,19 +23,11 @@ public sealed class DashboardHost : IAsyncDisposable
     public DashboardHost(PostgresFixture postgres, string configFile, TimeProvider? clock = null)
     {
         this.postgres = postgres;
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         BaseUrl = $"http://127.0.0.1:{port}";
         app = new WebApplicationFactory<Platform.AllInOne.Demo.DemoFeed>().WithWebHostBuilder(builder =>
         {
-            builder.UseSetting("Bus:Transport", "InMemory");
-            builder.UseSetting("Ingest:ApiKey", IngestKey);
-            builder.UseSetting("ConnectionStrings:Postgres", postgres.ConnectionString);
-            builder.UseSetting("History:Schema", schema);
-            builder.UseSetting("Notifier:Schema", schema + "_n");
-            builder.UseSetting("Retry:Schema", schema + "_r");
-            builder.UseSetting("Digest:Schema", schema + "_d");
-            builder.UseSetting("Retry:Ecs:Region", "eu-west-1");
-            builder.UseSetting("Retry:Ecs:ServiceUrl", "http://127.0.0.1:9/");
+            builder.UseAllInOneTestSettings(postgres.ConnectionString, schema, IngestKey);
             builder.UseSetting("Platform:ConfigFile", configFile);
             builder.UseSetting("Digest:HistoryUrl", BaseUrl + "/");
             builder.UseSetting("History:MissedRunCheckInterval", "00:00:01");
@@ -64,14 +55,6 @@ public sealed class DashboardHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await app.DisposeAsync();
-        foreach (var suffix in new[] { "", "_n", "_r", "_d" })
-            await postgres.DropSchemaAsync(schema + suffix);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        await postgres.DropAllInOneSchemasAsync(schema);
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using Platform.Testing;
 
@@ -14,7 +13,7 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     private ServiceProcess(string name, Dictionary<string, string> environment)
     {
-        Port = FreePort();
+        Port = LoopbackPort.Free();
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
         var dll = Path.Combine(RepositoryPaths.Root, "services", name, "bin", configuration, "net10.0", name + ".dll");
         var start = new ProcessStartInfo("dotnet", [dll, "--urls", BaseAddress.ToString()])
@@ -70,12 +69,5 @@ public sealed class ServiceProcess : IAsyncDisposable
             await process.WaitForExitAsync();
         }
         process.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

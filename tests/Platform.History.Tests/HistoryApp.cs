@@ -28,17 +28,10 @@ public sealed class HistoryApp(PostgresFixture postgres, string? schema = null, 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
-        builder.UseSetting("Ingest:ApiKey", ApiKey);
-        builder.UseSetting("Bus:Transport", "InMemory");
-        builder.UseSetting("ConnectionStrings:Postgres", postgres.ConnectionString);
-        builder.UseSetting("History:Schema", Schema);
-        builder.UseSetting("Retry:Schema", Schema + "_r");
-        builder.UseSetting("Digest:Schema", Schema + "_d");
+        // These tests are about history: ECS is the discard port, so a relaunch planned here stays pending.
+        builder.UseAllInOneTestSettings(postgres.ConnectionString, Schema, ApiKey);
         if (configFile is not null)
             builder.UseSetting("Platform:ConfigFile", configFile);
-        builder.UseSetting("Retry:Ecs:Region", "eu-west-1");
-        // These tests are about history: nothing listens on the discard port, so a relaunch planned here stays pending.
-        builder.UseSetting("Retry:Ecs:ServiceUrl", "http://127.0.0.1:9/");
         builder.UseSetting("History:MissedRunCheckInterval", "00:00:01");
         foreach (var (key, value) in Settings)
             builder.UseSetting(key, value);
@@ -84,8 +77,6 @@ public sealed class HistoryApp(PostgresFixture postgres, string? schema = null, 
         await base.DisposeAsync();
         if (!DropSchemaOnDispose)
             return;
-        await postgres.DropSchemaAsync(Schema);
-        await postgres.DropSchemaAsync(Schema + "_r");
-        await postgres.DropSchemaAsync(Schema + "_d");
+        await postgres.DropAllInOneSchemasAsync(Schema);
     }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
@@ -25,7 +24,7 @@ public class DigestTests(PostgresFixture postgres) : IAsyncLifetime
     private readonly string schema = PostgresFixture.NewSchema();
     private readonly string configFile = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
     private readonly FakeTimeProvider clock = new(new DateTimeOffset(2026, 11, 22, 8, 0, 0, TimeSpan.Zero));
-    private readonly int port = FreePort();
+    private readonly int port = LoopbackPort.Free();
     private FakeSlack slack = null!;
 
     public async Task InitializeAsync()
@@ -43,8 +42,7 @@ public class DigestTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await slack.DisposeAsync();
-        foreach (var suffix in new[] { "", "_n", "_r", "_d" })
-            await postgres.DropSchemaAsync(schema + suffix);
+        await postgres.DropAllInOneSchemasAsync(schema);
         File.Delete(configFile);
     }
 
@@ -52,15 +50,7 @@ public class DigestTests(PostgresFixture postgres) : IAsyncLifetime
     {
         var app = new WebApplicationFactory<Platform.AllInOne.Demo.DemoFeed>().WithWebHostBuilder(builder =>
         {
-            builder.UseSetting("Bus:Transport", "InMemory");
-            builder.UseSetting("Ingest:ApiKey", ApiKey);
-            builder.UseSetting("ConnectionStrings:Postgres", postgres.ConnectionString);
-            builder.UseSetting("History:Schema", schema);
-            builder.UseSetting("Notifier:Schema", schema + "_n");
-            builder.UseSetting("Retry:Schema", schema + "_r");
-            builder.UseSetting("Digest:Schema", schema + "_d");
-            builder.UseSetting("Retry:Ecs:Region", "eu-west-1");
-            builder.UseSetting("Retry:Ecs:ServiceUrl", "http://127.0.0.1:9/");
+            builder.UseAllInOneTestSettings(postgres.ConnectionString, schema, ApiKey);
             builder.UseSetting("Platform:ConfigFile", configFile);
             builder.UseSetting("Digest:HistoryUrl", $"http://127.0.0.1:{port}/");
             builder.UseSetting("Digest:CheckInterval", "00:00:01");
@@ -129,12 +119,5 @@ public class DigestTests(PostgresFixture postgres) : IAsyncLifetime
         {
             await restarted.DisposeAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Hosting;
+
+namespace Platform.Testing;
+
+/// <summary>
+/// What tests that run the AllInOne host share: every module on the in-memory bus, each in its own PostgreSQL schema
+/// (<c>schema</c>, <c>_n</c>, <c>_r</c>, <c>_d</c>), and ECS at the discard port so nothing is ever launched.
+/// </summary>
+public static class AllInOneTestHost
+{
+    private static readonly string[] SchemaSuffixes = ["", "_n", "_r", "_d"];
+
+    public static IWebHostBuilder UseAllInOneTestSettings(this IWebHostBuilder builder, string postgres, string schema, string ingestApiKey)
+    {
+        builder.UseSetting("Bus:Transport", "InMemory");
+        builder.UseSetting("Ingest:ApiKey", ingestApiKey);
+        builder.UseSetting("ConnectionStrings:Postgres", postgres);
+        builder.UseSetting("History:Schema", schema);
+        builder.UseSetting("Notifier:Schema", schema + "_n");
+        builder.UseSetting("Retry:Schema", schema + "_r");
+        builder.UseSetting("Digest:Schema", schema + "_d");
+        builder.UseSetting("Retry:Ecs:Region", "eu-west-1");
+        builder.UseSetting("Retry:Ecs:ServiceUrl", "http://127.0.0.1:9/");
+        return builder;
+    }
+
+    public static async Task DropAllInOneSchemasAsync(this PostgresFixture postgres, string schema)
+    {
+        foreach (var suffix in SchemaSuffixes)
+            await postgres.DropSchemaAsync(schema + suffix);
+    }
+}
