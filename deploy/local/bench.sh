@@ -67,7 +67,8 @@ for port in "${ports[@]}"; do
 done
 tool=tests/Platform.LoadTest/bin/Release/net10.0/Platform.LoadTest.dll
 if [ "$mode" = alerts ]; then
-  dotnet "$tool" alerts --ingest http://127.0.0.1:5181 --api-key "$Ingest__ApiKey" --slack-port 5189 "$@"
+  dotnet "$tool" alerts --ingest http://127.0.0.1:5181 --api-key "$Ingest__ApiKey" --slack-port 5189 \
+    --postgres "$ConnectionStrings__Postgres" --history-schema "$History__Schema" --notifier-schema "$Notifier__Schema" "$@"
 else
   dotnet "$tool" --ingest http://127.0.0.1:5181 --api-key "$Ingest__ApiKey" --postgres "$ConnectionStrings__Postgres" --schema "$id" "$@"
 fi

@@ -11,7 +11,8 @@ using Platform.EcsSamples;
 
 namespace Platform.LoadTest;
 
-public sealed record AlertSettings(Uri Ingest, string ApiKey, int SlackPort, int BackgroundRate, int Probes, TimeSpan ProbeInterval);
+public sealed record AlertSettings(Uri Ingest, string ApiKey, int SlackPort, int BackgroundRate, int Probes, TimeSpan ProbeInterval, int WarmupProbes,
+    string? Postgres = null, string? HistorySchema = null, string? NotifierSchema = null);
 
 /// <summary>
 /// Failure alerts under load: background traffic at a steady rate (runs of jobs no route takes, ≈5 % failed), and
@@ -30,6 +31,7 @@ public sealed class AlertLatency(AlertSettings settings)
             return 2;
         }
         var clock = Stopwatch.StartNew();
+        var wallStart = DateTimeOffset.UtcNow;
         var arrivals = new ConcurrentDictionary<string, long>();
         await using var slack = await StartSlackAsync(arrivals, clock, ct);
 
@@ -41,6 +43,20 @@ public sealed class AlertLatency(AlertSettings settings)
         var ecs = new EcsEventFactory(cluster: "alerts");
         var postedAt = new Dictionary<string, long>();
         await Task.Delay(TimeSpan.FromSeconds(3), ct); // background reaches its rate first
+        // A service's first alerts also pay for the JIT (tiering up for about half a minute) and the first connection
+        // to Slack: the warm-up probes are timed apart, and the figures are for the services as they run for days.
+        var warm = new List<double>();
+        for (var i = 0; i < settings.WarmupProbes; i++)
+        {
+            var job = $"{ProbePrefix}warmup-{i:D3}";
+            var posted = clock.ElapsedMilliseconds;
+            await PostAsync(http, ecs.Run(job, DateTimeOffset.UtcNow.AddMinutes(-2), TimeSpan.FromSeconds(30), RunEnding.ExitCode, exitCode: 2), ct);
+            await Task.Delay(settings.ProbeInterval, ct);
+            if (arrivals.TryGetValue(job, out var at))
+                warm.Add(at - posted);
+        }
+        if (settings.WarmupProbes > 0)
+            Console.WriteLine($"warm-up, not counted: {warm.Count} of {settings.WarmupProbes} probes alerted within a second (the slowest of those in {(warm.Count > 0 ? warm.Max() : double.NaN):N0} ms)");
         for (var i = 0; i < settings.Probes; i++)
         {
             var job = $"{ProbePrefix}{i:D4}";
@@ -50,7 +66,7 @@ public sealed class AlertLatency(AlertSettings settings)
             await Task.Delay(settings.ProbeInterval, ct);
         }
         var deadline = clock.Elapsed + TimeSpan.FromSeconds(30);
-        while (arrivals.Count < settings.Probes && clock.Elapsed < deadline)
+        while (postedAt.Keys.Any(k => !arrivals.ContainsKey(k)) && clock.Elapsed < deadline)
             await Task.Delay(100, ct);
         await stop.CancelAsync();
         var sentBackground = await background;
@@ -60,6 +76,8 @@ public sealed class AlertLatency(AlertSettings settings)
         if (latencies.Count == 0)
             return 1;
         Console.WriteLine($"ingest POST → Slack request: p50 {Percentile(latencies, 0.50):N0} ms, p99 {Percentile(latencies, 0.99):N0} ms, max {latencies[^1]:N0} ms");
+        if (settings is { Postgres: { } postgres, HistorySchema: { } history, NotifierSchema: { } notifier })
+            await AlertStages.ReportAsync(postgres, history, notifier, wallStart, postedAt, arrivals, ct);
         return latencies.Count == settings.Probes ? 0 : 1;
     }
 

@@ -64,7 +64,13 @@ public sealed partial class DeliveryDispatcher(
                 var routes = await session.Query<Delivery>().Where(d => d.Status == DeliveryStatus.Pending)
                     .Select(d => d.Route).Distinct().ToListAsync(ct);
                 foreach (var route in routes.Where(r => !workers.TryGetValue(r, out var w) || w.IsCompleted))
-                    workers[route] = Task.Run(() => DrainRouteAsync(route, ct), ct);
+                {
+                    var worker = Task.Run(() => DrainRouteAsync(route, ct), ct);
+                    // A delivery stored just as its route's worker found the line empty and ended was seen here while
+                    // that worker still ran: look again as soon as it has ended, not at the next poll.
+                    _ = worker.ContinueWith(_ => signal.Notify(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+                    workers[route] = worker;
+                }
             }
             foreach (var done in workers.Where(w => w.Value.IsFaulted).ToList())
             {
