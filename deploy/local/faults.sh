@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The full fault scenario (issue 7): about 53,000 events through ingest, history and the notifier as separate
-# processes over RabbitMQ; mid-flow each service is killed with SIGKILL and restarted, RabbitMQ and PostgreSQL are
-# stopped and started, and Slack answers 429 and then 500. It then checks that every run is counted once and every
+# processes over RabbitMQ (and the digest service); mid-flow each is killed with SIGKILL and restarted, RabbitMQ and PostgreSQL are
+# stopped and started, and Slack answers 429 and then 500 for a minute each. It then checks that every run is counted once, every
+# summary equals its rebuild, each digest period was sent once and every
 # failure alerted once (tests/Platform.EndToEnd.Tests/FaultsTests.cs; CI runs a small version without the restarts
 # of the shared broker and database). Needs root (it stops RabbitMQ and PostgreSQL on this machine).
 set -euo pipefail

@@ -11,22 +11,10 @@ public sealed class ServiceProcess : IAsyncDisposable
     private readonly Process process;
     private readonly StringBuilder output = new();
 
-    private ServiceProcess(string name, Dictionary<string, string> environment)
+    private ServiceProcess(string name, Dictionary<string, string> environment, string[]? command = null, int? port = null)
     {
-        Port = LoopbackPort.Free();
-        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-        var dll = Path.Combine(RepositoryPaths.Root, "services", name, "bin", configuration, "net10.0", name + ".dll");
-        var start = new ProcessStartInfo("dotnet", [dll, "--urls", BaseAddress.ToString()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = Path.GetDirectoryName(dll)!,
-        };
-        start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
-        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
-        foreach (var (key, value) in environment)
-            start.Environment[key] = value;
-        process = Process.Start(start)!;
+        Port = port ?? LoopbackPort.Free();
+        process = Process.Start(StartInfo(name, environment, command ?? ["--urls", BaseAddress.ToString()]))!;
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
@@ -39,9 +27,35 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public string Output { get { lock (output) return output.ToString(); } }
 
-    public static async Task<ServiceProcess> StartAsync(string name, Dictionary<string, string> environment)
+    /// <summary>Runs one of a service's commands (such as history's <c>rebuild</c>) to its end; returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunCommandAsync(string name, Dictionary<string, string> environment, params string[] command)
     {
-        var service = new ServiceProcess(name, environment);
+        await using var run = new ServiceProcess(name, environment, command);
+        await run.process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        return (run.process.ExitCode, run.Output);
+    }
+
+    private static ProcessStartInfo StartInfo(string name, Dictionary<string, string> environment, string[] arguments)
+    {
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+        var dll = Path.Combine(RepositoryPaths.Root, "services", name, "bin", configuration, "net10.0", name + ".dll");
+        var start = new ProcessStartInfo("dotnet", [dll, .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment)
+            start.Environment[key] = value;
+        return start;
+    }
+
+    /// <summary>Starts a service and waits until it is healthy; <paramref name="port"/> keeps a restarted one where others call it.</summary>
+    public static async Task<ServiceProcess> StartAsync(string name, Dictionary<string, string> environment, int? port = null)
+    {
+        var service = new ServiceProcess(name, environment, port: port);
         using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
