@@ -43,7 +43,9 @@ public static class HistoryStore
         opts.Schema.For<Run>()
             .Duplicate(r => r.Job)
             .Duplicate(r => r.CreatedAt);
-        opts.Schema.For<JobSummary>();
+        // Two writers fold into summaries: the recorder and the missed-run detector. A summary changed since it was
+        // loaded is refused (the recorder's batch, or the detector's tick, is retried) instead of losing an update.
+        opts.Schema.For<JobSummary>().UseOptimisticConcurrency(true);
         opts.Schema.For<LaunchRequest>();
         opts.Schema.For<MissedSlot>().Duplicate(m => m.Job).Duplicate(m => m.Slot);
         opts.Schema.For<ScheduleCursor>();

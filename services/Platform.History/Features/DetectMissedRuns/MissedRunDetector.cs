@@ -66,6 +66,7 @@ public sealed partial class MissedRunDetector(
                 continue;
 
             var summary = await session.LoadAsync<JobSummary>(monitor.Job, ct);
+            var isNew = summary is null;
             foreach (var slot in missed)
             {
                 var recorded = new RunMissedRecorded(monitor.Job, slot, schedule.Text, monitor.TimeZone.Id, monitor.Grace);
@@ -75,7 +76,7 @@ public sealed partial class MissedRunDetector(
                 session.Insert(new MissedSlot(MissedSlot.IdFor(monitor.Job, slot), monitor.Job, slot, now));
                 summary = JobSummaryProjection.Next(summary, monitor.Job, recorded);
             }
-            session.Store(summary!);
+            JobSummaryProjection.Save(session, summary!, isNew);
             LogMissed(monitor.Job, missed.Count, missed[0]);
         }
         await session.SaveChangesAsync(ct);

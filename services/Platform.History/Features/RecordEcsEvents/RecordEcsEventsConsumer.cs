@@ -122,6 +122,7 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
             return;
         var jobs = finishing.Select(f => JobSummaryProjection.JobOf(f)!).Distinct().ToList();
         var summaries = (await session.LoadManyAsync<JobSummary>(ct, jobs)).ToDictionary(j => j.Id);
+        var loaded = summaries.Keys.ToHashSet();
         foreach (var data in finishing)
         {
             var job = JobSummaryProjection.JobOf(data)!;
@@ -133,7 +134,8 @@ public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNam
             }
             summaries[job] = JobSummaryProjection.Next(summary, job, data);
         }
-        session.Store(summaries.Values.ToArray());
+        foreach (var (job, summary) in summaries)
+            JobSummaryProjection.Save(session, summary, isNew: !loaded.Contains(job));
     }
 
     private static IEvent Build(IDocumentSession session, object data, Guid id)
