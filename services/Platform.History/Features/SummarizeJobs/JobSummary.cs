@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Platform.Contracts.History;
 using Platform.History.Features.DetectMissedRuns;
 using Platform.History.Features.RecordEcsEvents;
@@ -12,7 +14,58 @@ public sealed record LastRun(string RunId, bool Succeeded, FailureKind? FailureK
 public sealed record RunMark(DateTimeOffset At, string Outcome, string? RunId);
 
 /// <summary>Runs that finished within one hour (UTC), for the 24-hour and 7-day counts.</summary>
+[JsonConverter(typeof(HourCountJsonConverter))]
 public sealed record HourCount(DateTimeOffset Hour, int Succeeded, int Failed);
+
+/// <summary>
+/// Writes an hour as <c>[hours since 1970, succeeded, failed]</c>: a summary holds up to 168 of them and is rewritten
+/// with every run it counts, and as objects they were most of its size. Reads the objects stored before, too.
+/// </summary>
+public sealed class HourCountJsonConverter : JsonConverter<HourCount>
+{
+    public override HourCount Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.StartObject)
+        {
+            var (hour, succeeded, failed) = (default(DateTimeOffset), 0, 0);
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                reader.Read();
+                if (string.Equals(name, "hour", StringComparison.OrdinalIgnoreCase))
+                    hour = reader.GetDateTimeOffset();
+                else if (string.Equals(name, "succeeded", StringComparison.OrdinalIgnoreCase))
+                    succeeded = reader.GetInt32();
+                else if (string.Equals(name, "failed", StringComparison.OrdinalIgnoreCase))
+                    failed = reader.GetInt32();
+                else
+                    reader.Skip();
+            }
+            return new HourCount(hour, succeeded, failed);
+        }
+        if (reader.TokenType != JsonTokenType.StartArray)
+            throw new JsonException("An hour's counts are [hours since 1970, succeeded, failed].");
+        var values = new long[3];
+        for (var i = 0; i < 3; i++)
+        {
+            reader.Read();
+            values[i] = reader.GetInt64();
+        }
+        reader.Read();
+        if (reader.TokenType != JsonTokenType.EndArray)
+            throw new JsonException("An hour's counts are [hours since 1970, succeeded, failed].");
+        return new HourCount(DateTimeOffset.UnixEpoch.AddHours(values[0]), (int)values[1], (int)values[2]);
+    }
+
+    public override void Write(Utf8JsonWriter writer, HourCount value, JsonSerializerOptions options)
+    {
+        writer.WriteStartArray();
+        writer.WriteNumberValue((value.Hour - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerHour);
+        writer.WriteNumberValue(value.Succeeded);
+        writer.WriteNumberValue(value.Failed);
+        writer.WriteEndArray();
+    }
+}
 
 /// <summary>
 /// What users ask of a job. Every field is order-independent, because finished runs reach the projection in the

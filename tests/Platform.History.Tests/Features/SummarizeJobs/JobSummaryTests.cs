@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Platform.Contracts.History;
 using Platform.History.Features.DetectMissedRuns;
 using Platform.History.Features.RecordEcsEvents;
@@ -41,5 +43,24 @@ public class JobSummaryTests
         Assert.Equal(56, inOrder.SucceededSince(Start.AddHours(237 - 7 * 24 + 1)) + inOrder.FailedSince(Start.AddHours(237 - 7 * 24 + 1)));
         Assert.Equal(11, inOrder.FailedSince(Start.AddHours(237 - 7 * 24 + 1)));
         Assert.Equal(8, inOrder.SucceededSince(Start.AddHours(237 - 24 + 1)) + inOrder.FailedSince(Start.AddHours(237 - 24 + 1)));
+    }
+
+    [Fact]
+    public void Hourly_counts_are_stored_as_compact_triples_and_summaries_stored_before_still_read()
+    {
+        var json = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+        var summary = Fold(Enumerable.Range(0, 80).Select(i => (object)Finished(i, i % 5 != 0)));
+
+        var stored = JsonSerializer.Serialize(summary, json);
+        var hours = JsonNode.Parse(stored)!["hours"]!.AsArray();
+        Assert.Equal(summary.Hours.Count, hours.Count);
+        var newest = summary.Hours[^1];
+        Assert.Equal(new JsonArray((newest.Hour - DateTimeOffset.UnixEpoch).Ticks / TimeSpan.TicksPerHour, newest.Succeeded, newest.Failed).ToJsonString(),
+            hours[^1]!.ToJsonString());
+        Assert.Equal(summary.Hours, JsonSerializer.Deserialize<JobSummary>(stored, json)!.Hours);
+
+        var before = JsonSerializer.Deserialize<JobSummary>("""{"id":"job","hours":[{"hour":"2026-11-01T03:00:00+00:00","succeeded":2,"failed":1}]}""", json)!;
+        Assert.Equal([new HourCount(Start.AddHours(3), 2, 1)], before.Hours);
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<JobSummary>("""{"id":"job","hours":[[1,2]]}""", json));
     }
 }
