@@ -1,4 +1,6 @@
+using JasperFx;
 using Marten;
+using Marten.Exceptions;
 using Microsoft.Extensions.Options;
 using Platform.History.Features.RecordEcsEvents;
 using Platform.History.Features.SummarizeJobs;
@@ -41,6 +43,7 @@ public sealed partial class MissedRunDetector(
         var now = Clock.GetUtcNow();
         await using var session = store.LightweightSession();
         var cursors = (await session.LoadManyAsync<ScheduleCursor>(ct, monitors.Select(m => m.Job).ToList())).ToDictionary(c => c.Id);
+        var newlyMissed = new List<(string Job, int Count, DateTimeOffset First)>();
         foreach (var monitor in monitors)
         {
             var schedule = monitor.Schedule!;
@@ -77,9 +80,19 @@ public sealed partial class MissedRunDetector(
                 summary = JobSummaryProjection.Next(summary, monitor.Job, recorded);
             }
             JobSummaryProjection.Save(session, summary!, isNew);
-            LogMissed(monitor.Job, missed.Count, missed[0]);
+            newlyMissed.Add((monitor.Job, missed.Count, missed[0]));
         }
-        await session.SaveChangesAsync(ct);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+            foreach (var (job, count, first) in newlyMissed)
+                LogMissed(job, count, first);
+        }
+        catch (Exception e) when (e is ConcurrencyException or DocumentAlreadyExistsException)
+        {
+            // A run of the same job was counted meanwhile: nothing was written, and the next check finds the same slots.
+            LogSummaryChanged();
+        }
     }
 
     /// <summary>Marks missed slots of the last two days whose run came after all (once each), so the alert's thread can say so.</summary>
@@ -105,6 +118,9 @@ public sealed partial class MissedRunDetector(
     }
 
     private sealed record RunStart(string Id, DateTimeOffset CreatedAt);
+
+    [LoggerMessage(LogLevel.Information, "A job summary changed while missed runs were being recorded; the next check records them")]
+    private partial void LogSummaryChanged();
 
     [LoggerMessage(LogLevel.Warning, "{Job} missed {Count} scheduled run(s), the first due at {Slot:O}")]
     private partial void LogMissed(string job, int count, DateTimeOffset slot);
