@@ -14,14 +14,15 @@ namespace Platform.EndToEnd.Tests;
 /// The fault scenario: while events flow, each service (ingest, history, notifier, digest) is killed (SIGKILL) and
 /// started again, and Slack answers 429 and then 500 for a while. Afterwards every run is counted once, every job
 /// summary equals what <c>rebuild</c> folds from the stored events, every failure was alerted once, each digest period
-/// (a minute) was sent once, nothing is left failed or pending. CI runs it small (about 2,100 events). <c>deploy/local/faults.sh</c> runs it with about 53,000 events
-/// and also restarts RabbitMQ and PostgreSQL mid-flow (<c>PLATFORM_FAULTS_FULL=1</c>), which CI does not do: other
-/// test assemblies use them at the same time there.
+/// (a minute) was sent once, nothing is left failed or pending. CI runs it small (about 2,100 events);
+/// <c>deploy/local/faults.sh</c> runs it with about 53,000 events and also restarts RabbitMQ and PostgreSQL mid-flow
+/// (<c>PLATFORM_FAULTS_FULL=1</c>), which CI does not do: other test assemblies use them at the same time there.
 /// </summary>
 [Collection(EndToEndCollection.Name)]
 public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private const string ApiKey = "e2e-faults-key-0123456789";
+    private const string DigestTitle = "📋 Digest for team";
     private static readonly bool Full = System.Environment.GetEnvironmentVariable("PLATFORM_FAULTS_FULL") == "1";
     private static readonly int Jobs = Full ? 200 : 30;
     private static readonly int RunsPerJob = Full ? 30 : 8;
@@ -31,7 +32,6 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
     private readonly string prefix = "fault-" + Guid.NewGuid().ToString("N")[..6];
     private readonly string config = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
     private readonly DateTimeOffset day = new(2026, 11, 20, 0, 0, 0, TimeSpan.Zero);
-    private const string DigestTitle = "📋 Digest for team";
     // The digest service asks history for reports at this address, across history's restarts.
     private readonly int historyPort = LoopbackPort.Free();
     private RabbitMqVirtualHost vhost = null!;
@@ -105,10 +105,10 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
             Assert.Equal(Jobs, summaries.Count);
             foreach (var job in summaries)
             {
-                var name = job!["name"]!.GetValue<string>();
+                var name = Name(job);
                 var failing = int.Parse(name[(name.LastIndexOf('-') + 1)..]) < FailingJobs;
                 Assert.Equal((failing ? RunsPerJob - 1 : RunsPerJob, failing ? 1 : 0),
-                    (job["successCount"]!.GetValue<int>(), job["failureCount"]!.GetValue<int>()));
+                    (job!["successCount"]!.GetValue<int>(), job["failureCount"]!.GetValue<int>()));
             }
             var runs = await api.GetFromJsonAsync<JsonArray>($"/jobs/{prefix}-000/runs");
             Assert.Equal(RunsPerJob, runs!.Count);
@@ -225,7 +225,7 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
     private async Task<JsonArray> Summaries(HttpClient api)
     {
         var all = (await api.GetFromJsonAsync<JsonArray>("/jobs"))!;
-        return [.. all.Where(j => j!["name"]!.GetValue<string>().StartsWith(prefix, StringComparison.Ordinal)).Select(j => j!.DeepClone())];
+        return [.. all.Where(j => Name(j).StartsWith(prefix, StringComparison.Ordinal)).Select(j => j!.DeepClone())];
     }
 
     private Dictionary<string, string> Environment() => new()

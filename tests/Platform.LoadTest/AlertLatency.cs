@@ -49,9 +49,7 @@ public sealed class AlertLatency(AlertSettings settings)
         for (var i = 0; i < settings.WarmupProbes; i++)
         {
             var job = $"{ProbePrefix}warmup-{i:D3}";
-            var posted = clock.ElapsedMilliseconds;
-            await PostAsync(http, ecs.Run(job, DateTimeOffset.UtcNow.AddMinutes(-2), TimeSpan.FromSeconds(30), RunEnding.ExitCode, exitCode: 2), ct);
-            await Task.Delay(settings.ProbeInterval, ct);
+            var posted = await ProbeAsync(http, ecs, job, clock, ct);
             if (arrivals.TryGetValue(job, out var at))
                 warm.Add(at - posted);
         }
@@ -60,10 +58,7 @@ public sealed class AlertLatency(AlertSettings settings)
         for (var i = 0; i < settings.Probes; i++)
         {
             var job = $"{ProbePrefix}{i:D4}";
-            var events = ecs.Run(job, DateTimeOffset.UtcNow.AddMinutes(-2), TimeSpan.FromSeconds(30), RunEnding.ExitCode, exitCode: 2);
-            postedAt[job] = clock.ElapsedMilliseconds;
-            await PostAsync(http, events, ct);
-            await Task.Delay(settings.ProbeInterval, ct);
+            postedAt[job] = await ProbeAsync(http, ecs, job, clock, ct);
         }
         var deadline = clock.Elapsed + TimeSpan.FromSeconds(30);
         while (postedAt.Keys.Any(k => !arrivals.ContainsKey(k)) && clock.Elapsed < deadline)
@@ -75,10 +70,20 @@ public sealed class AlertLatency(AlertSettings settings)
         Console.WriteLine($"background: {sentBackground:N0} events at {settings.BackgroundRate:N0} events/s offered; {settings.Probes} failed runs probed, {latencies.Count} alerted");
         if (latencies.Count == 0)
             return 1;
-        Console.WriteLine($"ingest POST → Slack request: p50 {Percentile(latencies, 0.50):N0} ms, p99 {Percentile(latencies, 0.99):N0} ms, max {latencies[^1]:N0} ms");
+        Console.WriteLine($"ingest POST → Slack request: p50 {Percentile.Of(latencies, 0.50):N0} ms, p99 {Percentile.Of(latencies, 0.99):N0} ms, max {latencies[^1]:N0} ms");
         if (settings is { Postgres: { } postgres, HistorySchema: { } history, NotifierSchema: { } notifier })
             await AlertStages.ReportAsync(postgres, history, notifier, wallStart, postedAt, arrivals, ct);
         return latencies.Count == settings.Probes ? 0 : 1;
+    }
+
+    /// <summary>Posts a failed run of a new probe job whole, then waits the probe interval; returns when it was posted.</summary>
+    private async Task<long> ProbeAsync(HttpClient http, EcsEventFactory ecs, string job, Stopwatch clock, CancellationToken ct)
+    {
+        var events = ecs.Run(job, DateTimeOffset.UtcNow.AddMinutes(-2), TimeSpan.FromSeconds(30), RunEnding.ExitCode, exitCode: 2);
+        var posted = clock.ElapsedMilliseconds;
+        await PostAsync(http, events, ct);
+        await Task.Delay(settings.ProbeInterval, ct);
+        return posted;
     }
 
     /// <summary>Runs of 50 jobs, posted 10 events at a time at the background rate until stopped.</summary>
@@ -138,6 +143,4 @@ public sealed class AlertLatency(AlertSettings settings)
         await app.StartAsync(ct);
         return app;
     }
-
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }

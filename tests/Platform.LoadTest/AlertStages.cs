@@ -39,10 +39,8 @@ public static class AlertStages
     private static void Print(string stage, IEnumerable<double> values)
     {
         var sorted = values.Order().ToList();
-        Console.WriteLine($"{stage}: {At(sorted, 0.50):N0} / {At(sorted, 0.99):N0} / {sorted[^1]:N0}");
+        Console.WriteLine($"{stage}: {Percentile.Of(sorted, 0.50):N0} / {Percentile.Of(sorted, 0.99):N0} / {sorted[^1]:N0}");
     }
-
-    private static double At(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
     private static async Task<Dictionary<string, DateTimeOffset>> TimesAsync(NpgsqlDataSource db, string sql, CancellationToken ct)
     {

@@ -64,7 +64,7 @@ public sealed class LoadRun(LoadSettings settings)
         latencies.Sort();
         Console.WriteLine($"stored {latencies.Count:N0} unique events in {lastStoredMs / 1000:F1} s: {unique / (lastStoredMs / 1000):N0} events/s POST → stored");
         Console.WriteLine($"job summaries covered {projected:N0}/{finishedRuns:N0} finished runs at {projectedAll.TotalSeconds:F1} s: {unique / projectedAll.TotalSeconds:N0} events/s POST → stored-and-projected");
-        Console.WriteLine($"POST → stored latency: p50 {Percentile(latencies, 0.50):N0} ms, p99 {Percentile(latencies, 0.99):N0} ms, max {latencies[^1]:N0} ms");
+        Console.WriteLine($"POST → stored latency: p50 {Percentile.Of(latencies, 0.50):N0} ms, p99 {Percentile.Of(latencies, 0.99):N0} ms, max {latencies[^1]:N0} ms");
         if (settings.Baseline)
         {
             var raw = await MartenBaseline.MeasureAsync(events, settings.Postgres, settings.Schema + "_raw", ct);
@@ -190,7 +190,4 @@ public sealed class LoadRun(LoadSettings settings)
         }
         return value;
     }
-
-    private static double Percentile(List<double> sorted, double p) =>
-        sorted.Count == 0 ? double.NaN : sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 }
