@@ -24,8 +24,15 @@ public static class BusExtensions
             .Configure<IConfiguration>((o, config) => o.RabbitMqUri ??= config.GetConnectionString("RabbitMq"));
 
         var registrations = Registrations(builder);
-        if (builder.Configuration.GetValue<BusTransport>("Bus:Transport", BusTransport.RabbitMq) == BusTransport.RabbitMq)
+        var transport = builder.Configuration.GetValue<BusTransport>("Bus:Transport", BusTransport.RabbitMq);
+        if (transport == BusTransport.RabbitMq)
             builder.Services.AddHostedService<RabbitMqTopology>();
+        builder.Services.AddSingleton<InMemoryBacklog>();
+        if (transport == BusTransport.InMemory)
+        {
+            builder.Services.AddSendObserver(sp => sp.GetRequiredService<InMemoryBacklog>());
+            builder.Services.AddReceiveObserver(sp => sp.GetRequiredService<InMemoryBacklog>());
+        }
         builder.Services.AddMassTransit(x =>
         {
             x.SetKebabCaseEndpointNameFormatter();
@@ -37,7 +44,6 @@ public static class BusExtensions
             x.AddConfigureEndpointsCallback((_, _, endpoint) =>
                 endpoint.UseMessageRetry(r => r.Intervals(50, 200, 1_000, 5_000, 15_000)));
 
-            var transport = builder.Configuration.GetValue<BusTransport>("Bus:Transport", BusTransport.RabbitMq);
             switch (transport)
             {
                 case BusTransport.InMemory:

@@ -18,6 +18,12 @@ public sealed class BusOptions : IPlatformOptions, IValidatableObject
     [Range(1, 10_000)]
     public int PrefetchCount { get; set; } = 256;
 
+    /// <summary>
+    /// In-memory bus only: how many messages ingest may have sent to history and not yet seen stored before it waits.
+    /// </summary>
+    [Range(1, 100_000)]
+    public int InMemoryQueueLimit { get; set; } = 100;
+
     /// <summary>Set from <c>ConnectionStrings:RabbitMq</c>.</summary>
     public string? RabbitMqUri { get; set; }
 

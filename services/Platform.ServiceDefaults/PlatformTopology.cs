@@ -48,4 +48,10 @@ public static class PlatformTopology
 
     /// <summary>Queues consumed by one instance at a time (RabbitMQ's single active consumer).</summary>
     public static IReadOnlySet<string> SingleActiveConsumerQueues { get; } = new HashSet<string> { HistoryEcsEvents, NotifierRunOutcomes, RetryRunOutcomes };
+
+    /// <summary>
+    /// Queues that a sender floods (ingest, with what it accepted): on the in-memory bus their backlog is bounded
+    /// (<see cref="InMemoryBacklog"/>).
+    /// </summary>
+    public static IReadOnlySet<string> BoundedInMemoryQueues { get; } = new HashSet<string> { HistoryEcsEvents };
 }

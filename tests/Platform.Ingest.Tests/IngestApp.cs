@@ -5,10 +5,14 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Contracts.Ingest;
+using Platform.ServiceDefaults;
 
 namespace Platform.Ingest.Tests;
 
-/// <summary>The real ingest app over HTTP, with MassTransit's test harness in place of the broker.</summary>
+/// <summary>
+/// The real ingest app over HTTP, with MassTransit's test harness in place of the broker and a stand-in consumer on
+/// history's queue (ingest waits for room in it on the in-memory bus).
+/// </summary>
 public sealed class IngestApp(Dictionary<string, string?>? settings = null) : WebApplicationFactory<IngestOptions>
 {
     public const string ApiKey = "test-ingest-key-0123456789";
@@ -19,10 +23,16 @@ public sealed class IngestApp(Dictionary<string, string?>? settings = null) : We
         builder.UseSetting("Bus:Transport", "InMemory");
         foreach (var (key, value) in settings ?? [])
             builder.UseSetting(key, value);
-        builder.ConfigureTestServices(services => services.AddMassTransitTestHarness());
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<HistoryStandIn>();
+            services.AddMassTransitTestHarness(x => x.AddConsumer<HistoryStandInConsumer>().Endpoint(e => e.Name = PlatformTopology.HistoryEcsEvents));
+        });
     }
 
     public ITestHarness Harness => Services.GetTestHarness();
+
+    public HistoryStandIn History => Services.GetRequiredService<HistoryStandIn>();
 
     public HttpClient CreateAuthorizedClient()
     {

@@ -117,12 +117,8 @@ public sealed class AlertLatency(AlertSettings settings)
         }
     }
 
-    private static async Task PostAsync(HttpClient http, IEnumerable<JsonObject> events, CancellationToken ct)
-    {
-        var response = await http.PostAsync("/events", new StringContent(new JsonArray([.. events]).ToJsonString(), Encoding.UTF8, "application/json"), ct);
-        if (response.StatusCode != HttpStatusCode.Accepted)
-            throw new InvalidOperationException($"ingest answered {(int)response.StatusCode}");
-    }
+    private static Task PostAsync(HttpClient http, IEnumerable<JsonObject> events, CancellationToken ct) =>
+        IngestClient.PostAsync(http, new JsonArray([.. events]).ToJsonString(), ct);
 
     private async Task<WebApplication> StartSlackAsync(ConcurrentDictionary<string, long> arrivals, Stopwatch clock, CancellationToken ct)
     {

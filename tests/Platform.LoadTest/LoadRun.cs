@@ -51,7 +51,8 @@ public sealed class LoadRun(LoadSettings settings)
         var wallStart = DateTimeOffset.UtcNow;
         await PostAllAsync(events, sentAt, clock, ct);
         var posted = clock.Elapsed;
-        Console.WriteLine($"posted in {posted.TotalSeconds:F1} s ({events.Count / posted.TotalSeconds:N0} events/s accepted)");
+        Console.WriteLine($"posted in {posted.TotalSeconds:F1} s ({events.Count / posted.TotalSeconds:N0} events/s accepted)"
+            + (IngestClient.Refusals > 0 ? $", {IngestClient.Refusals} request(s) answered 503 and retried" : ""));
 
         // Only the summaries are polled while the pipeline runs; when each event was stored is read once at the end
         // from the store's own timestamps, so that measuring does not load the database it measures.
@@ -125,9 +126,7 @@ public sealed class LoadRun(LoadSettings settings)
             {
                 try
                 {
-                    var response = await http.PostAsync("/events", new StringContent(body, Encoding.UTF8, "application/json"), ct);
-                    if (response.StatusCode != HttpStatusCode.Accepted)
-                        throw new InvalidOperationException($"ingest answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(ct)}");
+                    await IngestClient.PostAsync(http, body, ct);
                 }
                 finally
                 {

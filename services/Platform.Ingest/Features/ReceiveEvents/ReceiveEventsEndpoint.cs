@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Platform.Ingest.Features.NormalizeEcsEvents;
 
 namespace Platform.Ingest.Features.ReceiveEvents;
@@ -11,7 +12,8 @@ public static class ReceiveEventsEndpoint
     public const int MaxBodyBytes = 10 * 1024 * 1024;
 
     public static async Task<Results<Accepted<EventsAccepted>, ProblemHttpResult>> HandleAsync(
-        HttpRequest request, EcsEventParser parser, EcsEventsSender sender, ILogger<EcsEventParser> logger, CancellationToken ct)
+        HttpRequest request, EcsEventParser parser, EcsEventsSender sender, IOptions<IngestOptions> options, ILogger<EcsEventParser> logger,
+        CancellationToken ct)
     {
         if (request.ContentLength > MaxBodyBytes)
             return TooLarge($"The body is larger than {MaxBodyBytes / 1024 / 1024} MB.");
@@ -31,7 +33,13 @@ public static class ReceiveEventsEndpoint
                     detail: string.Join(" ", errors), extensions: new Dictionary<string, object?> { ["errors"] = errors });
         }
 
-        await sender.SendAsync(batch, ct);
+        if (!await sender.TrySendAsync(batch, options.Value.BacklogWait, ct))
+        {
+            logger.LogWarning("Refused {Count} event(s) with 503: history's in-memory queue stayed full for {Wait}", batch.Accepted, options.Value.BacklogWait);
+            request.HttpContext.Response.Headers.RetryAfter = "1";
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "History is behind",
+                detail: "History has not yet stored what was sent before; nothing of this request was accepted. Retry it.");
+        }
         return TypedResults.Accepted((string?)null, new EventsAccepted(batch.Accepted, batch.Ignored));
     }
 
