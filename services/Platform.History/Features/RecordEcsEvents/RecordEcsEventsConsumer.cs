@@ -160,7 +160,7 @@ public sealed class RecordingFailedException(Exception inner)
 
 public sealed class RecordEcsEventsConsumerDefinition : ConsumerDefinition<RecordEcsEventsConsumer>
 {
-    private const int MessagesPerBatch = 20;
+    private const int MessagesPerBatch = 10;
 
     public RecordEcsEventsConsumerDefinition()
     {
