@@ -8,11 +8,11 @@ namespace Platform.Ingest.Tests;
 public sealed class HistoryStandIn
 {
     private readonly ConcurrentQueue<RecordEcsEvents> received = new();
-    private TaskCompletionSource running = Running();
+    private TaskCompletionSource running = Gate();
 
     public HistoryStandIn() => running.SetResult();
 
-    public void Pause() => running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    public void Pause() => running = Gate();
 
     public void Resume() => running.TrySetResult();
 
@@ -30,7 +30,7 @@ public sealed class HistoryStandIn
         return running.Task;
     }
 
-    private static TaskCompletionSource Running() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private static TaskCompletionSource Gate() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
 
 public sealed class HistoryStandInConsumer(HistoryStandIn standIn) : IConsumer<RecordEcsEvents>
