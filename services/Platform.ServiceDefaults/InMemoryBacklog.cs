@@ -23,9 +23,6 @@ public sealed class InMemoryBacklog : ISendObserver, IReceiveObserver
             : [];
     }
 
-    /// <summary>Messages sent to <paramref name="queue"/> and not yet received to the end (0 when it is not counted).</summary>
-    public int Pending(string queue) => queues.TryGetValue(queue, out var depth) ? depth.Count : 0;
-
     /// <summary>Waits until <paramref name="queue"/> has room; false if it had none for <paramref name="maxWait"/>.</summary>
     public async Task<bool> WaitForRoomAsync(string queue, TimeSpan maxWait, CancellationToken ct)
     {

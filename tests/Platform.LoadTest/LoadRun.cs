@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text;
 using System.Text.Json.Nodes;
 using Npgsql;
 using Platform.EcsSamples;
