@@ -22,6 +22,8 @@ public static class HistoryModule
         builder.Services.AddHealthChecks().AddPostgres("history-postgres", sp => sp.GetRequiredService<IOptions<HistoryOptions>>().Value.ConnectionString!);
         builder.Services.AddPlatformConfig();
         builder.Services.AddSingleton<JobNaming>();
+        builder.Services.AddSingleton<EcsEventsRecorder>();
+        builder.Services.AddSingleton<RecordEcsEventsWriter>();
         builder.AddDashboard();
         builder.Services.AddHostedService<MissedRunDetector>();
         builder.Services.AddSingleton<ProjectionRebuilder>();

@@ -1,183 +1,42 @@
-using JasperFx.Events;
-using Marten;
-using Marten.Exceptions;
-using Npgsql;
 using MassTransit;
-using Platform.Contracts.Ingest;
-using Platform.History.Features.SummarizeJobs;
-using Platform.History.Features.TrackRuns;
 using Platform.ServiceDefaults;
 
 namespace Platform.History.Features.RecordEcsEvents;
 
-/// <summary>
-/// Stores the ECS events of many messages in one session: one query loads the runs they touch, one commit appends
-/// the events and stores the runs they changed.
-/// Idempotent: an event already recorded is skipped (its <c>detail.version</c> is in the run), and a concurrent
-/// duplicate is refused by the unique event id, which retries the batch.
-/// </summary>
-public sealed partial class RecordEcsEventsConsumer(IDocumentStore store, JobNaming naming, TimeProvider clock, ILogger<RecordEcsEventsConsumer> logger)
-    : IConsumer<Batch<Contracts.Ingest.RecordEcsEvents>>
+/// <summary>Hands each message to the group commit, and acknowledges it once the write that held it committed.</summary>
+public sealed class RecordEcsEventsConsumer(RecordEcsEventsWriter writer) : IConsumer<Contracts.Ingest.RecordEcsEvents>
 {
-    public async Task Consume(ConsumeContext<Batch<Contracts.Ingest.RecordEcsEvents>> context)
-    {
-        var changes = context.Message.SelectMany(m => m.Message.TaskStateChanges).DistinctBy(c => c.EventId).ToList();
-        var failures = context.Message.SelectMany(m => m.Message.LaunchFailures).DistinctBy(f => f.EventId).ToList();
-        var requests = context.Message.SelectMany(m => m.Message.LaunchRequests ?? []).DistinctBy(r => r.EventId).ToList();
-
-        var started = clock.GetTimestamp();
-        await using var session = store.LightweightSession();
-        var runIds = changes.Select(c => c.TaskArn).Concat(failures.Select(f => DeterministicId.LaunchRunId(f.EventId))).Distinct().ToList();
-        var runs = (await session.LoadManyAsync<Run>(context.CancellationToken, runIds)).ToDictionary(r => r.Id);
-
-        var appended = 0;
-        var opened = 0;
-        var finishing = new List<object>();
-        foreach (var task in changes.GroupBy(c => c.TaskArn))
-        {
-            runs.TryGetValue(task.Key, out var run);
-            var opens = run is null;
-            var job = run?.Job;
-            var events = new List<IEvent>();
-            foreach (var change in task.OrderBy(c => c.Version))
-            {
-                if (run is not null && run.RecordedVersions.Contains(change.Version))
-                    continue;
-                job ??= naming.For(change);
-                var recorded = new TaskStateRecorded(job, change);
-                // Events arrive out of order: the first one stored may be any state; one that is already STOPPED opens nothing.
-                if (opens && run is null && change.LastStatus != "STOPPED")
-                {
-                    events.Add(Build(session, new RunOpened(change.TaskArn, job, change.ClusterName, change.TaskArn, change.Region,
-                        change.CreatedAt ?? change.Time, change.StartedBy), DeterministicId.ForRunOpened(change.TaskArn)));
-                    opened++;
-                }
-                run = RunProjection.Next(run, recorded);
-                events.Add(Build(session, recorded, DeterministicId.ForEcsEvent(change.EventId)));
-            }
-            if (run is { LastStatus: "STOPPED", Finished: false })
-            {
-                var outcome = RunClassifier.Classify(run, clock.GetUtcNow(), naming.DecidingContainers(run.Job));
-                events.Add(Build(session, outcome, DeterministicId.ForRunFinished(run.Id)));
-                run = RunProjection.Next(run, outcome);
-                finishing.Add(outcome);
-            }
-            if (events.Count == 0)
-                continue;
-            session.Events.Append(task.Key, events);
-            session.Store(run!);
-            appended += events.Count;
-        }
-
-        foreach (var failure in failures)
-        {
-            var runId = DeterministicId.LaunchRunId(failure.EventId);
-            if (runs.ContainsKey(runId))
-                continue;
-            var recorded = new LaunchFailureRecorded(naming.For(failure), failure);
-            session.Events.Append(runId, Build(session, recorded, DeterministicId.ForEcsEvent(failure.EventId)));
-            session.Store(Run.Start(recorded));
-            finishing.Add(recorded);
-            appended++;
-        }
-
-        appended += await RecordLaunchRequestsAsync(session, requests, context.CancellationToken);
-
-        if (appended == 0)
-            return;
-        await SummarizeAsync(session, finishing, runs, context.CancellationToken);
-        try
-        {
-            await session.SaveChangesAsync(context.CancellationToken);
-        }
-        catch (Exception e) when (e is MartenException or NpgsqlException)
-        {
-            // Marten's exceptions carry the SQL command and its parameters (the events): keep them out of logs and
-            // out of the Fault message, which could not serialize them anyway. The endpoint's retry policy retries.
-            throw new RecordingFailedException(e);
-        }
-        LogRecorded(context.Message.Length, appended, finishing.Count,
-            changes.Count + failures.Count + requests.Count - (appended - opened - finishing.OfType<RunFinished>().Count()), clock.GetElapsedTime(started).TotalMilliseconds);
-    }
-
-    private async Task<int> RecordLaunchRequestsAsync(IDocumentSession session, List<TaskLaunchRequested> requests, CancellationToken ct)
-    {
-        if (requests.Count == 0)
-            return 0;
-        var known = (await session.LoadManyAsync<LaunchRequest>(ct, requests.SelectMany(r => r.TaskArns).Distinct().ToList())).Select(r => r.Id).ToHashSet();
-        var appended = 0;
-        foreach (var request in requests.Where(r => r.TaskArns.Any(arn => !known.Contains(arn))))
-        {
-            var recorded = new LaunchRequestRecorded(naming.For(request), request);
-            session.Events.Append("launch-request:" + request.EventId, Build(session, recorded, DeterministicId.ForEcsEvent(request.EventId)));
-            session.Store(request.TaskArns.Select(arn => new LaunchRequest(arn, recorded.Job, request.RequestParameters)).ToArray());
-            appended++;
-        }
-        return appended;
-    }
-
-    private async Task SummarizeAsync(IDocumentSession session, List<object> finishing, Dictionary<string, Run> runs, CancellationToken ct)
-    {
-        if (finishing.Count == 0)
-            return;
-        var jobs = finishing.Select(f => JobSummaryProjection.JobOf(f)!).Distinct().ToList();
-        var summaries = (await session.LoadManyAsync<JobSummary>(ct, jobs)).ToDictionary(j => j.Id);
-        var loaded = summaries.Keys.ToHashSet();
-        foreach (var data in finishing)
-        {
-            var job = JobSummaryProjection.JobOf(data)!;
-            var summary = summaries.GetValueOrDefault(job);
-            if (data is RunFinished { Duration: { } duration } finished && naming.SlowThreshold(job, summary?.Baseline) is { } threshold && duration > threshold)
-            {
-                var slow = new RunSlowDetected(job, finished.RunId, runs.GetValueOrDefault(finished.RunId)?.Cluster ?? "", duration, summary?.Baseline, threshold);
-                session.Events.Append("slow:" + finished.RunId, Build(session, slow, DeterministicId.ForRunSlow(finished.RunId)));
-            }
-            summaries[job] = JobSummaryProjection.Next(summary, job, data);
-        }
-        foreach (var (job, summary) in summaries)
-            JobSummaryProjection.Save(session, summary, isNew: !loaded.Contains(job));
-    }
-
-    private static IEvent Build(IDocumentSession session, object data, Guid id)
-    {
-        var e = session.Events.BuildEvent(data);
-        e.Id = id;
-        return e;
-    }
-
-    [LoggerMessage(LogLevel.Debug, "Recorded {Messages} message(s): {Appended} event(s) stored, {Finished} run(s) finished, {Duplicates} duplicate(s) skipped, in {Milliseconds:F0} ms")]
-    private partial void LogRecorded(int messages, int appended, int finished, int duplicates, double milliseconds);
+    public Task Consume(ConsumeContext<Contracts.Ingest.RecordEcsEvents> context) => writer.WriteAsync(context.Message, context.CancellationToken);
 }
 
-/// <summary>Writing a batch failed; says why (the database's error code and message) without the events themselves.</summary>
-public sealed class RecordingFailedException(Exception inner)
-    : Exception($"Storing the batch failed: {Describe(inner)}")
+/// <summary>The single group commit of history's ECS events (one writer per process; one active process per queue).</summary>
+public sealed class RecordEcsEventsWriter(EcsEventsRecorder recorder)
 {
-    private static string Describe(Exception e) => (e as PostgresException ?? e.InnerException as PostgresException) is { } pg
-        ? $"{pg.SqlState} {pg.MessageText}"
-        : e.GetType().Name;
+    /// <summary>About 1,600 events: a commit's worth once the backlog is deep, and within one message's prefetch.</summary>
+    public const int MaxMessagesPerWrite = 16;
+
+    private readonly GroupCommit<Contracts.Ingest.RecordEcsEvents> commit = new(recorder.RecordAsync, MaxMessagesPerWrite);
+
+    public Task WriteAsync(Contracts.Ingest.RecordEcsEvents message, CancellationToken ct) => commit.WriteAsync(message, ct);
 }
 
 public sealed class RecordEcsEventsConsumerDefinition : ConsumerDefinition<RecordEcsEventsConsumer>
 {
-    private const int MessagesPerBatch = 10;
-
     public RecordEcsEventsConsumerDefinition()
     {
         EndpointName = PlatformTopology.HistoryEcsEvents;
-        // Enough messages in flight to fill a batch while the previous one is being written.
-        ConcurrentMessageLimit = MessagesPerBatch * 2;
+        // A write's worth waiting while another is written.
+        ConcurrentMessageLimit = RecordEcsEventsWriter.MaxMessagesPerWrite * 2;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpoint,
         IConsumerConfigurator<RecordEcsEventsConsumer> consumer, IRegistrationContext context)
     {
-        endpoint.PrefetchCount = MessagesPerBatch * 3;
+        endpoint.PrefetchCount = RecordEcsEventsWriter.MaxMessagesPerWrite * 3;
         // One writer at a time, across every history instance: RabbitMQ hands the queue to a single active consumer
-        // (the others stand by), and that consumer writes one batch at a time. Concurrent writers would only make
-        // batches that touch the same tasks conflict and retry.
+        // (the others stand by), and that consumer's group commit writes one batch at a time. Concurrent writers
+        // would only make batches that touch the same tasks conflict and retry.
         if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
             rabbit.SingleActiveConsumer = true;
-        consumer.Options<BatchOptions>(o => o.SetMessageLimit(MessagesPerBatch).SetTimeLimit(TimeSpan.FromMilliseconds(20)).SetConcurrencyLimit(1));
     }
 }

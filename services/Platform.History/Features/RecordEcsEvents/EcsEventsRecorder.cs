@@ -1,0 +1,156 @@
+using JasperFx.Events;
+using Marten;
+using Marten.Exceptions;
+using Npgsql;
+using Platform.Contracts.Ingest;
+using Platform.History.Features.SummarizeJobs;
+using Platform.History.Features.TrackRuns;
+
+namespace Platform.History.Features.RecordEcsEvents;
+
+/// <summary>
+/// Stores the ECS events of many messages in one session: one query loads the runs they touch, one commit appends
+/// the events and stores the runs they changed.
+/// Idempotent: an event already recorded is skipped (its <c>detail.version</c> is in the run), and a concurrent
+/// duplicate is refused by the unique event id, which fails the write to be retried.
+/// </summary>
+public sealed partial class EcsEventsRecorder(IDocumentStore store, JobNaming naming, TimeProvider clock, ILogger<EcsEventsRecorder> logger)
+{
+    public async Task RecordAsync(IReadOnlyList<Contracts.Ingest.RecordEcsEvents> messages, CancellationToken ct)
+    {
+        var changes = messages.SelectMany(m => m.TaskStateChanges).DistinctBy(c => c.EventId).ToList();
+        var failures = messages.SelectMany(m => m.LaunchFailures).DistinctBy(f => f.EventId).ToList();
+        var requests = messages.SelectMany(m => m.LaunchRequests ?? []).DistinctBy(r => r.EventId).ToList();
+
+        var started = clock.GetTimestamp();
+        await using var session = store.LightweightSession();
+        var runIds = changes.Select(c => c.TaskArn).Concat(failures.Select(f => DeterministicId.LaunchRunId(f.EventId))).Distinct().ToList();
+        var runs = (await session.LoadManyAsync<Run>(ct, runIds)).ToDictionary(r => r.Id);
+
+        var appended = 0;
+        var opened = 0;
+        var finishing = new List<object>();
+        foreach (var task in changes.GroupBy(c => c.TaskArn))
+        {
+            runs.TryGetValue(task.Key, out var run);
+            var opens = run is null;
+            var job = run?.Job;
+            var events = new List<IEvent>();
+            foreach (var change in task.OrderBy(c => c.Version))
+            {
+                if (run is not null && run.RecordedVersions.Contains(change.Version))
+                    continue;
+                job ??= naming.For(change);
+                var recorded = new TaskStateRecorded(job, change);
+                // Events arrive out of order: the first one stored may be any state; one that is already STOPPED opens nothing.
+                if (opens && run is null && change.LastStatus != "STOPPED")
+                {
+                    events.Add(Build(session, new RunOpened(change.TaskArn, job, change.ClusterName, change.TaskArn, change.Region,
+                        change.CreatedAt ?? change.Time, change.StartedBy), DeterministicId.ForRunOpened(change.TaskArn)));
+                    opened++;
+                }
+                run = RunProjection.Next(run, recorded);
+                events.Add(Build(session, recorded, DeterministicId.ForEcsEvent(change.EventId)));
+            }
+            if (run is { LastStatus: "STOPPED", Finished: false })
+            {
+                var outcome = RunClassifier.Classify(run, clock.GetUtcNow(), naming.DecidingContainers(run.Job));
+                events.Add(Build(session, outcome, DeterministicId.ForRunFinished(run.Id)));
+                run = RunProjection.Next(run, outcome);
+                finishing.Add(outcome);
+            }
+            if (events.Count == 0)
+                continue;
+            session.Events.Append(task.Key, events);
+            session.Store(run!);
+            appended += events.Count;
+        }
+
+        foreach (var failure in failures)
+        {
+            var runId = DeterministicId.LaunchRunId(failure.EventId);
+            if (runs.ContainsKey(runId))
+                continue;
+            var recorded = new LaunchFailureRecorded(naming.For(failure), failure);
+            session.Events.Append(runId, Build(session, recorded, DeterministicId.ForEcsEvent(failure.EventId)));
+            session.Store(Run.Start(recorded));
+            finishing.Add(recorded);
+            appended++;
+        }
+
+        appended += await RecordLaunchRequestsAsync(session, requests, ct);
+
+        if (appended == 0)
+            return;
+        await SummarizeAsync(session, finishing, runs, ct);
+        try
+        {
+            await session.SaveChangesAsync(ct);
+        }
+        catch (Exception e) when (e is MartenException or NpgsqlException)
+        {
+            // Marten's exceptions carry the SQL command and its parameters (the events): keep them out of logs and
+            // out of the Fault message, which could not serialize them anyway. The endpoint's retry policy retries.
+            throw new RecordingFailedException(e);
+        }
+        LogRecorded(messages.Count, appended, finishing.Count,
+            changes.Count + failures.Count + requests.Count - (appended - opened - finishing.OfType<RunFinished>().Count()), clock.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    private async Task<int> RecordLaunchRequestsAsync(IDocumentSession session, List<TaskLaunchRequested> requests, CancellationToken ct)
+    {
+        if (requests.Count == 0)
+            return 0;
+        var known = (await session.LoadManyAsync<LaunchRequest>(ct, requests.SelectMany(r => r.TaskArns).Distinct().ToList())).Select(r => r.Id).ToHashSet();
+        var appended = 0;
+        foreach (var request in requests.Where(r => r.TaskArns.Any(arn => !known.Contains(arn))))
+        {
+            var recorded = new LaunchRequestRecorded(naming.For(request), request);
+            session.Events.Append("launch-request:" + request.EventId, Build(session, recorded, DeterministicId.ForEcsEvent(request.EventId)));
+            session.Store(request.TaskArns.Select(arn => new LaunchRequest(arn, recorded.Job, request.RequestParameters)).ToArray());
+            appended++;
+        }
+        return appended;
+    }
+
+    private async Task SummarizeAsync(IDocumentSession session, List<object> finishing, Dictionary<string, Run> runs, CancellationToken ct)
+    {
+        if (finishing.Count == 0)
+            return;
+        var jobs = finishing.Select(f => JobSummaryProjection.JobOf(f)!).Distinct().ToList();
+        var summaries = (await session.LoadManyAsync<JobSummary>(ct, jobs)).ToDictionary(j => j.Id);
+        var loaded = summaries.Keys.ToHashSet();
+        foreach (var data in finishing)
+        {
+            var job = JobSummaryProjection.JobOf(data)!;
+            var summary = summaries.GetValueOrDefault(job);
+            if (data is RunFinished { Duration: { } duration } finished && naming.SlowThreshold(job, summary?.Baseline) is { } threshold && duration > threshold)
+            {
+                var slow = new RunSlowDetected(job, finished.RunId, runs.GetValueOrDefault(finished.RunId)?.Cluster ?? "", duration, summary?.Baseline, threshold);
+                session.Events.Append("slow:" + finished.RunId, Build(session, slow, DeterministicId.ForRunSlow(finished.RunId)));
+            }
+            summaries[job] = JobSummaryProjection.Next(summary, job, data);
+        }
+        foreach (var (job, summary) in summaries)
+            JobSummaryProjection.Save(session, summary, isNew: !loaded.Contains(job));
+    }
+
+    private static IEvent Build(IDocumentSession session, object data, Guid id)
+    {
+        var e = session.Events.BuildEvent(data);
+        e.Id = id;
+        return e;
+    }
+
+    [LoggerMessage(LogLevel.Debug, "Recorded {Messages} message(s): {Appended} event(s) stored, {Finished} run(s) finished, {Duplicates} duplicate(s) skipped, in {Milliseconds:F0} ms")]
+    private partial void LogRecorded(int messages, int appended, int finished, int duplicates, double milliseconds);
+}
+
+/// <summary>Writing a batch failed; says why (the database's error code and message) without the events themselves.</summary>
+public sealed class RecordingFailedException(Exception inner)
+    : Exception($"Storing the batch failed: {Describe(inner)}")
+{
+    private static string Describe(Exception e) => (e as PostgresException ?? e.InnerException as PostgresException) is { } pg
+        ? $"{pg.SqlState} {pg.MessageText}"
+        : e.GetType().Name;
+}
