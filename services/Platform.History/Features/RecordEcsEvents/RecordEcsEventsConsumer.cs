@@ -33,6 +33,7 @@ public sealed class RecordEcsEventsConsumerDefinition : ConsumerDefinition<Recor
         IConsumerConfigurator<RecordEcsEventsConsumer> consumer, IRegistrationContext context)
     {
         endpoint.PrefetchCount = RecordEcsEventsWriter.MaxMessagesPerWrite * 3;
+        endpoint.AddDeserializer(new RecordEcsEventsDeserializer());
         // One writer at a time, across every history instance: RabbitMQ hands the queue to a single active consumer
         // (the others stand by), and that consumer's group commit writes one batch at a time. Concurrent writers
         // would only make batches that touch the same tasks conflict and retry.

@@ -45,6 +45,11 @@ public class RecordEcsEventsTests(PostgresFixture postgres)
         Assert.Equal(TimeSpan.FromMinutes(30).Add(TimeSpan.FromSeconds(15)), message.Duration);
         Assert.NotNull(failed[0].Context.MessageId);
         Assert.False(await app.Harness.Published.Any<RunSucceeded>());
+
+        // History's queue reads its messages with its own deserializer: straight into objects, once.
+        var consumed = app.Harness.Consumed.Select<Contracts.Ingest.RecordEcsEvents>().First().Context;
+        Assert.True(consumed.SerializerContext.TryGetMessage<Contracts.Ingest.RecordEcsEvents>(out var read));
+        Assert.Same(consumed.Message, read);
     }
 
     [Fact]
