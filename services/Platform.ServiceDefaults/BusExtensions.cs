@@ -47,7 +47,11 @@ public static class BusExtensions
             switch (transport)
             {
                 case BusTransport.InMemory:
-                    x.UsingInMemory((context, cfg) => cfg.ConfigureEndpoints(context));
+                    x.UsingInMemory((context, cfg) =>
+                    {
+                        UseCompactJson(cfg);
+                        cfg.ConfigureEndpoints(context);
+                    });
                     break;
                 case BusTransport.RabbitMq:
                     x.UsingRabbitMq((context, cfg) =>
@@ -55,6 +59,7 @@ public static class BusExtensions
                         var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
                         cfg.Host(new Uri(options.RabbitMqUri!), h => h.PublisherConfirmation = true);
                         cfg.PrefetchCount = options.PrefetchCount;
+                        UseCompactJson(cfg);
                         cfg.ConfigureEndpoints(context);
                     });
                     break;
@@ -64,6 +69,16 @@ public static class BusExtensions
         });
         return builder;
     }
+
+    /// <summary>
+    /// MassTransit indents the JSON it sends: a message of 100 ECS events is a quarter whitespace (148 KB against 110), bytes the broker
+    /// stores and every service parses.
+    /// </summary>
+    private static void UseCompactJson(IBusFactoryConfigurator cfg) => cfg.ConfigureJsonSerializerOptions(options =>
+    {
+        options.WriteIndented = false;
+        return options;
+    });
 
     /// <summary>
     /// An endpoint that handles one message at a time in one instance at a time (RabbitMQ's single active consumer;
