@@ -19,6 +19,7 @@ public static class HistoryModule
         builder.Services.AddPlatformOptions<HistoryOptions>()
             .Configure<IConfiguration>((o, config) => o.ConnectionString ??= config.GetConnectionString("Postgres"));
         builder.Services.AddHistoryStore(builder.Environment.IsDevelopment());
+        builder.Services.AddHostedService<StoreCompression>();
         builder.Services.AddHealthChecks().AddPostgres("history-postgres", sp => sp.GetRequiredService<IOptions<HistoryOptions>>().Value.ConnectionString!);
         builder.Services.AddPlatformConfig();
         builder.Services.AddSingleton<JobNaming>();
