@@ -24,7 +24,8 @@ public static class HistoryModule
         builder.Services.AddPlatformConfig();
         builder.Services.AddSingleton<JobNaming>();
         builder.Services.AddSingleton<EcsEventsRecorder>();
-        builder.Services.AddSingleton<RecordEcsEventsWriter>();
+        builder.Services.AddSingleton(sp => new GroupCommit<Contracts.Ingest.RecordEcsEvents>(
+            sp.GetRequiredService<EcsEventsRecorder>().RecordAsync, RecordEcsEventsConsumerDefinition.MaxMessagesPerWrite));
         builder.AddDashboard();
         builder.Services.AddHostedService<MissedRunDetector>();
         builder.Services.AddSingleton<ProjectionRebuilder>();
