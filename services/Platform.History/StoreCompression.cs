@@ -6,8 +6,8 @@ namespace Platform.History;
 /// <summary>
 /// Compresses the store's JSON with lz4 instead of PostgreSQL's default pglz: stored events over 2 KB and job
 /// summaries (about 8 KB of JSON, rewritten with every batch that finishes one of the job's runs) are compressed on
-/// every write and decompressed on every read, and lz4 does both several times faster (docs/BENCHMARKS.md: about 5 % more
-/// events/s). Applied once per column, after Marten created the tables; a server without lz4 keeps pglz.
+/// every write and decompressed on every read, and lz4 does both several times faster (docs/BENCHMARKS.md: about
+/// 5 % more events/s). Applied once per column, after Marten created the tables; a server without lz4 keeps pglz.
 /// </summary>
 public sealed partial class StoreCompression(IOptions<HistoryOptions> options, ILogger<StoreCompression> logger) : IHostedService
 {

@@ -6,10 +6,11 @@ using MassTransit.Serialization;
 namespace Platform.History.Features.RecordEcsEvents;
 
 /// <summary>
-/// Reads history's ECS-event messages (MassTransit's JSON envelope) straight into <see cref="Contracts.Ingest.RecordEcsEvents"/>.
-/// MassTransit's own deserializer first copies the message into a <see cref="JsonElement"/>: for a message of 100
-/// events that is a large-object copy of the body, and under load those copies were 40 % of the bytes history
-/// allocated. A body of another shape or type is left to MassTransit's deserializer.
+/// Reads history's ECS-event messages (MassTransit's JSON envelope) straight into
+/// <see cref="Contracts.Ingest.RecordEcsEvents"/>. MassTransit's own deserializer first copies the message into a
+/// <see cref="JsonElement"/>: for a message of 100 events that is a large-object copy of the body, and under load
+/// those copies were 40 % of the bytes history allocated. A body of another shape or type is left to MassTransit's
+/// deserializer.
 /// </summary>
 public sealed class RecordEcsEventsDeserializer : IMessageDeserializer, ISerializerFactory
 {
