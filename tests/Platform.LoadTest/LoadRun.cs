@@ -46,6 +46,7 @@ public sealed class LoadRun(LoadSettings settings)
         await using var db = NpgsqlDataSource.Create(settings.Postgres);
         var firstSequence = await LastSequenceAsync(db, ct);
         var sentAt = new Dictionary<string, long>();
+        var cpuBefore = CpuTime.Available ? CpuTime.Sample() : null;
         var clock = Stopwatch.StartNew();
         var wallStart = DateTimeOffset.UtcNow;
         await PostAllAsync(events, sentAt, clock, ct);
@@ -57,6 +58,7 @@ public sealed class LoadRun(LoadSettings settings)
         // from the store's own timestamps, so that measuring does not load the database it measures.
         var projected = await WaitAsync(() => CountSummarizedRunsAsync(db, prefix, ct), n => n >= finishedRuns, "summarized runs", ct);
         var projectedAll = clock.Elapsed;
+        var cpu = cpuBefore is null ? null : CpuTime.Sample().Since(cpuBefore);
 
         // A run can be summarized before a late, out-of-order event of it is stored.
         await WaitAsync(() => CountStoredAsync(db, firstSequence, ct), n => n >= unique, "stored events", ct);
@@ -65,13 +67,33 @@ public sealed class LoadRun(LoadSettings settings)
         Console.WriteLine($"stored {latencies.Count:N0} unique events in {lastStoredMs / 1000:F1} s: {unique / (lastStoredMs / 1000):N0} events/s POST → stored");
         Console.WriteLine($"job summaries covered {projected:N0}/{finishedRuns:N0} finished runs at {projectedAll.TotalSeconds:F1} s: {unique / projectedAll.TotalSeconds:N0} events/s POST → stored-and-projected");
         Console.WriteLine($"POST → stored latency: p50 {Percentile.Of(latencies, 0.50):N0} ms, p99 {Percentile.Of(latencies, 0.99):N0} ms, max {latencies[^1]:N0} ms");
+        if (cpu is not null)
+            Console.WriteLine($"CPU, POST → stored-and-projected: {cpu.Describe(unique)}");
         if (settings.Baseline)
         {
-            var raw = await MartenBaseline.MeasureAsync(events, settings.Postgres, settings.Schema + "_raw", ct);
+            var (raw, rawCpu) = await MartenBaseline.MeasureAsync(events, settings.Postgres, settings.Schema + "_raw", ct);
             Console.WriteLine($"baseline, the same {unique:N0} events appended with Marten alone (sessions of 1,000, one writer): {raw:N0} events/s; " +
                 $"the pipeline reached {unique / projectedAll.TotalSeconds / raw:P0} of it");
+            if (cpu is not null && rawCpu is not null)
+                DescribeCeiling(cpu, rawCpu, unique, raw);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// What the CPU figures allow: the pipeline's rate with every core busy at its CPU per event, and the same with
+    /// PostgreSQL doing no more per event than for the bare appends.
+    /// </summary>
+    private static void DescribeCeiling(CpuUsage pipeline, CpuUsage raw, int events, double rawRate)
+    {
+        Console.WriteLine($"CPU, baseline: {raw.Describe(events)}");
+        var cores = Environment.ProcessorCount;
+        var perEvent = pipeline.Total / events;
+        var rest = (pipeline.Total - pipeline.Of("postgres")) / events;
+        var atRawPostgres = cores / (rest + raw.Of("postgres") / events);
+        Console.WriteLine($"CPU ceiling: PostgreSQL works {pipeline.Of("postgres") / raw.Of("postgres"):F2}× the baseline's per event; " +
+            $"with all {cores} cores busy the pipeline could reach {cores / perEvent:N0} events/s ({cores / perEvent / rawRate:P0} of the baseline), " +
+            $"and {atRawPostgres:N0} ({atRawPostgres / rawRate:P0}) if PostgreSQL did no more than the bare appends");
     }
 
     private (List<JsonObject> Events, int FinishedRuns) Generate(string prefix, int runs)
