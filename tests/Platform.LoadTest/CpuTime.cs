@@ -44,7 +44,8 @@ public sealed partial class CpuTime
     }
 
     public CpuUsage Since(CpuTime earlier) => new(
-        [.. seconds.Select(p => (p.Key, p.Value - earlier.seconds.GetValueOrDefault(p.Key))).Where(p => p.Item2 >= 0.01).OrderByDescending(p => p.Item2)],
+        [.. seconds.Select(p => (Part: p.Key, Seconds: p.Value - earlier.seconds.GetValueOrDefault(p.Key)))
+            .Where(p => p.Seconds >= 0.01).OrderByDescending(p => p.Seconds)],
         at - earlier.at);
 
     private static string? PartOf(int pid, string commandLine)

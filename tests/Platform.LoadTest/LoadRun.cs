@@ -75,7 +75,10 @@ public sealed class LoadRun(LoadSettings settings)
             Console.WriteLine($"baseline, the same {unique:N0} events appended with Marten alone (sessions of 1,000, one writer): {raw:N0} events/s; " +
                 $"the pipeline reached {unique / projectedAll.TotalSeconds / raw:P0} of it");
             if (cpu is not null && rawCpu is not null)
+            {
+                Console.WriteLine($"CPU, baseline: {rawCpu.Describe(unique)}");
                 DescribeCeiling(cpu, rawCpu, unique, raw);
+            }
         }
         return 0;
     }
@@ -86,7 +89,6 @@ public sealed class LoadRun(LoadSettings settings)
     /// </summary>
     private static void DescribeCeiling(CpuUsage pipeline, CpuUsage raw, int events, double rawRate)
     {
-        Console.WriteLine($"CPU, baseline: {raw.Describe(events)}");
         var cores = Environment.ProcessorCount;
         var perEvent = pipeline.Total / events;
         var rest = (pipeline.Total - pipeline.Of("postgres")) / events;
