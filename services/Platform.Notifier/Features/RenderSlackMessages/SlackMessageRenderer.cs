@@ -120,13 +120,23 @@ public static class SlackMessageRenderer
         $"✅ {job} recovered after {failures} failure{(failures == 1 ? "" : "s")}",
         [Section($"✅ *{Escape(job)}* recovered after {failures} failure{(failures == 1 ? "" : "s")} (task `{Escape(TaskId(run.TaskArn))}` succeeded at {Time(run.StoppedAt)})")]);
 
-    public static SlackContent Storm(IReadOnlyList<(string Job, string Summary)> alerts) => new(
-        $"🔴 {alerts.Count} jobs failed: {string.Join(", ", alerts.Select(a => a.Job).Distinct())}",
-        [
-            Header($"🔴 {alerts.Count} failures at once"),
-            Section(string.Join("\n", alerts.Select(a => $"• *{Escape(a.Job)}*: {Escape(a.Summary)}"))),
-            Context("Grouped because many alerts reached this destination within a short time; each job's details are in its run history."),
-        ]);
+    /// <summary>
+    /// One message for a burst of alerts. They are not all failures (slow and missed runs alert too), and one job
+    /// often alerts several times alike (a cluster losing its tasks), so alike lines are counted, not repeated.
+    /// </summary>
+    public static SlackContent Storm(IReadOnlyList<(string Job, string Summary)> alerts)
+    {
+        var jobs = alerts.Select(a => a.Job).Distinct().ToList();
+        var lines = alerts.CountBy(a => (a.Job, a.Summary))
+            .Select(g => $"• *{Escape(g.Key.Job)}*: {Escape(g.Key.Summary)}" + (g.Value > 1 ? $" (×{g.Value})" : ""));
+        return new(
+            jobs.Count == 1 ? $"🔴 {alerts.Count} alerts for {jobs[0]}" : $"🔴 {alerts.Count} alerts for {jobs.Count} jobs: {string.Join(", ", jobs)}",
+            [
+                Header($"🔴 {alerts.Count} alerts at once"),
+                Section(string.Join("\n", lines)),
+                Context("Grouped because many alerts reached this destination within a short time; each job's details are in its run history."),
+            ]);
+    }
 
     /// <summary>The failure in words, as a person would say it.</summary>
     public static string Describe(FailureKind kind, string reason) => kind switch

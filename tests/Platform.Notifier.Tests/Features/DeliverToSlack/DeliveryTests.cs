@@ -1,4 +1,6 @@
 using System.Net;
+using System.Text.RegularExpressions;
+using Platform.Contracts.History;
 using Platform.Testing;
 using Xunit;
 
@@ -82,11 +84,33 @@ public class StormTests(PostgresFixture postgres) : NotifierTestBase(postgres)
         var posts = Slack.Posts;
 
         // However fast the dispatcher is, no more than the threshold go out one by one; the rest are grouped.
-        var grouped = posts.Where(p => p.Text.Contains("jobs failed")).ToList();
+        var grouped = posts.Where(p => p.Text.Contains(" alerts for ")).ToList();
         Assert.NotEmpty(grouped);
         Assert.InRange(posts.Count - grouped.Count, 0, StormThreshold);
         var mentioned = jobs.Where(j => posts.Count(p => p.Text.Contains(j + ",") || p.Text.EndsWith(j) || p.Text.Contains(j + " ")) == 1).ToList();
         Assert.Equal(jobs, mentioned);
-        Assert.All(grouped, g => Assert.Contains("failures at once", g.BlockText));
+        Assert.All(grouped, g => Assert.Contains("alerts at once", g.BlockText));
+    }
+
+    [Fact]
+    public async Task Alike_alerts_in_a_burst_are_counted_once_each_not_repeated()
+    {
+        Slack.Refuse = null;
+        var slow = Enumerable.Range(1, 6).Select(i => new RunSlow("etl-orders", $"arn:aws:ecs:eu-west-1:123456789012:task/batch/slow{i}", "batch",
+            TimeSpan.FromMinutes(7), TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(12)));
+        await Task.WhenAll(slow.Select(s => App.PublishAsync(s)));
+        await App.PublishAsync(NotifierApp.Failed("etl-other", Day.AddHours(1)));
+
+        await SettleAsync();
+        var posts = Slack.Posts;
+
+        var grouped = posts.Where(p => p.Text.Contains(" alerts for ")).ToList();
+        Assert.NotEmpty(grouped);
+        var alike = grouped.Select(g => g.BlockText.Split('\n').Where(line => line.Contains("etl-orders ran")).ToList()).ToList();
+        Assert.All(alike, lines => Assert.True(lines.Count <= 1, string.Join("\n", lines)));
+        // Every slow run is accounted for exactly once: alone, or in a grouped line's count.
+        var counted = alike.Sum(lines => lines.Sum(line => Regex.Match(line, @"\(×(\d+)\)") is { Success: true } m ? int.Parse(m.Groups[1].Value) : 1));
+        var alone = posts.Except(grouped).Count(p => p.Text.Contains("etl-orders ran"));
+        Assert.Equal(6, counted + alone);
     }
 }
