@@ -48,17 +48,21 @@ public sealed partial class DemoFeed(IServer server, IHostApplicationLifetime li
         LogTry(address);
     }
 
+    private const double SimulatorPace = 0.1;
+
     private static List<JsonObject> Scenario(DateTimeOffset now)
     {
         var ecs = new EcsEventFactory();
         var day = now.AddHours(-24);
         var events = new List<JsonObject>();
+        // Runs as long as the simulator's and earlier demos' runs of the same jobs (deploy/local/demo/simulator.json,
+        // at the simulator's pace): longer ones would be reported slow each time the demo starts again on its database.
         for (var hour = 0; hour < 24; hour += 4)
-            events.AddRange(ecs.Run("etl-orders", day.AddHours(hour), TimeSpan.FromMinutes(7)));
-        events.AddRange(ecs.Run("nightly-report", day.AddHours(2), TimeSpan.FromMinutes(31)));
-        events.AddRange(ecs.Run("nightly-report", day.AddHours(20), TimeSpan.FromMinutes(3), RunEnding.ExitCode, exitCode: 2));
+            events.AddRange(ecs.Run("etl-orders", day.AddHours(hour), TimeSpan.FromSeconds(3), pace: SimulatorPace));
+        events.AddRange(ecs.Run("nightly-report", day.AddHours(2), TimeSpan.FromSeconds(5), pace: SimulatorPace));
+        events.AddRange(ecs.Run("nightly-report", day.AddHours(20), TimeSpan.FromSeconds(4), RunEnding.ExitCode, exitCode: 2, pace: SimulatorPace));
         events.AddRange(ecs.Run("cleanup", day.AddHours(3), TimeSpan.FromMinutes(1), RunEnding.SuccessWithKilledSidecar));
-        events.AddRange(ecs.Run("cleanup", day.AddHours(15), TimeSpan.FromMinutes(12), RunEnding.OutOfMemory));
+        events.AddRange(ecs.Run("cleanup", day.AddHours(15), TimeSpan.FromMinutes(1), RunEnding.OutOfMemory));
         events.AddRange(ecs.Run("image-resize", day.AddHours(9), TimeSpan.Zero, RunEnding.CannotPullImage));
         events.Add(ecs.LaunchFailure("billing-export", day.AddHours(6), "AGENT"));
         events.AddRange(ecs.Run("billing-export", day.AddHours(6).AddMinutes(1), TimeSpan.FromMinutes(4)));
