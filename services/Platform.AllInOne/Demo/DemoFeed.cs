@@ -27,6 +27,9 @@ public static class DemoFeedExtensions
 public sealed partial class DemoFeed(IServer server, IHostApplicationLifetime lifetime, IOptions<IngestOptions> ingest,
     TimeProvider clock, ILogger<DemoFeed> logger) : BackgroundService
 {
+    /// <summary>The ECS simulator's default pace (its start and stop steps at a tenth of ECS's).</summary>
+    private const double SimulatorPace = 0.1;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!await WaitForStartAsync(stoppingToken))
@@ -47,8 +50,6 @@ public sealed partial class DemoFeed(IServer server, IHostApplicationLifetime li
                 job["launchFailureCount"]!.GetValue<int>(), job["lastRun"]?["reason"]?.GetValue<string>() ?? "-");
         LogTry(address);
     }
-
-    private const double SimulatorPace = 0.1;
 
     private static List<JsonObject> Scenario(DateTimeOffset now)
     {

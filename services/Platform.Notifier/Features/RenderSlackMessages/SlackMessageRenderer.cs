@@ -121,8 +121,8 @@ public static class SlackMessageRenderer
         [Section($"✅ *{Escape(job)}* recovered after {failures} failure{(failures == 1 ? "" : "s")} (task `{Escape(TaskId(run.TaskArn))}` succeeded at {Time(run.StoppedAt)})")]);
 
     /// <summary>
-    /// One message for a burst of alerts. They are not all failures (slow and missed runs alert too), and one job
-    /// often alerts several times alike (a cluster losing its tasks), so alike lines are counted, not repeated.
+    /// One message for a burst of alerts. They are not all failures (slow and missed runs alert too), and a job can
+    /// alert several times alike (each slow run alerts on its own), so alike lines are counted, not repeated.
     /// </summary>
     public static SlackContent Storm(IReadOnlyList<(string Job, string Summary)> alerts)
     {
