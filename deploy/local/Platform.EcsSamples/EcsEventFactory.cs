@@ -8,6 +8,12 @@ namespace Platform.EcsSamples;
 /// </summary>
 public sealed class EcsEventFactory(string account = "123456789012", string region = "eu-west-1", string cluster = "batch")
 {
+    /// <summary>
+    /// The local ECS simulator's default pace: ECS's start and stop steps at a tenth, so a task starts in 2 s. The demo
+    /// feed's history uses it too, so that its runs are as long as the simulator's runs of the same jobs.
+    /// </summary>
+    public const double SimulatorPace = 0.1;
+
     private static readonly string[] Lifecycle = ["PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED"];
 
     public string ClusterArn => $"arn:aws:ecs:{region}:{account}:cluster/{cluster}";

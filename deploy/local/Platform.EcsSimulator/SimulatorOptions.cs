@@ -1,3 +1,5 @@
+using Platform.EcsSamples;
+
 namespace Platform.EcsSimulator;
 
 /// <summary>What the simulated cluster does (section <c>Simulator</c>).</summary>
@@ -15,7 +17,7 @@ public sealed class SimulatorOptions
     public string Account { get; set; } = "123456789012";
 
     /// <summary>Scales ECS's own lifecycle steps (about 20 s to start, 15 s to stop); 0.1 makes a task start in 2 s.</summary>
-    public double Pace { get; set; } = 0.1;
+    public double Pace { get; set; } = EcsEventFactory.SimulatorPace;
 
     /// <summary>Behaviour by task definition family; families not listed run for 5 s and exit 0.</summary>
     public Dictionary<string, SimulatedJob> Jobs { get; set; } = [];

@@ -27,9 +27,6 @@ public static class DemoFeedExtensions
 public sealed partial class DemoFeed(IServer server, IHostApplicationLifetime lifetime, IOptions<IngestOptions> ingest,
     TimeProvider clock, ILogger<DemoFeed> logger) : BackgroundService
 {
-    /// <summary>The ECS simulator's default pace (its start and stop steps at a tenth of ECS's).</summary>
-    private const double SimulatorPace = 0.1;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!await WaitForStartAsync(stoppingToken))
@@ -58,10 +55,11 @@ public sealed partial class DemoFeed(IServer server, IHostApplicationLifetime li
         var events = new List<JsonObject>();
         // Runs as long as the simulator's and earlier demos' runs of the same jobs (deploy/local/demo/simulator.json,
         // at the simulator's pace): longer ones would be reported slow each time the demo starts again on its database.
+        const double pace = EcsEventFactory.SimulatorPace;
         for (var hour = 0; hour < 24; hour += 4)
-            events.AddRange(ecs.Run("etl-orders", day.AddHours(hour), TimeSpan.FromSeconds(3), pace: SimulatorPace));
-        events.AddRange(ecs.Run("nightly-report", day.AddHours(2), TimeSpan.FromSeconds(5), pace: SimulatorPace));
-        events.AddRange(ecs.Run("nightly-report", day.AddHours(20), TimeSpan.FromSeconds(4), RunEnding.ExitCode, exitCode: 2, pace: SimulatorPace));
+            events.AddRange(ecs.Run("etl-orders", day.AddHours(hour), TimeSpan.FromSeconds(3), pace: pace));
+        events.AddRange(ecs.Run("nightly-report", day.AddHours(2), TimeSpan.FromSeconds(5), pace: pace));
+        events.AddRange(ecs.Run("nightly-report", day.AddHours(20), TimeSpan.FromSeconds(4), RunEnding.ExitCode, exitCode: 2, pace: pace));
         events.AddRange(ecs.Run("cleanup", day.AddHours(3), TimeSpan.FromMinutes(1), RunEnding.SuccessWithKilledSidecar));
         events.AddRange(ecs.Run("cleanup", day.AddHours(15), TimeSpan.FromMinutes(1), RunEnding.OutOfMemory));
         events.AddRange(ecs.Run("image-resize", day.AddHours(9), TimeSpan.Zero, RunEnding.CannotPullImage));
