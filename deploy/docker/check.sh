@@ -60,7 +60,7 @@ log() { printf "[docker-check] %s\n" "$*" >&2; }
 pg="Host=127.0.0.1;Database=platform;Username=platform;Password=platform"
 key="container-check-key-0123456789"
 common=(--network host -e "ConnectionStrings__Postgres=$pg" -e "ConnectionStrings__RabbitMq=$PLATFORM_TEST_RABBITMQ" -e Bus__Transport=RabbitMq
-  -e Ingest__ApiKey="$key" -e Retry__Ecs__Region=eu-west-1 -e Retry__Ecs__ServiceUrl=http://127.0.0.1:18185 -e AWS_EC2_METADATA_DISABLED=true
+  -e Ingest__ApiKey="$key" -e Aws__Region=eu-west-1 -e Aws__ServiceUrl=http://127.0.0.1:18185 -e AWS_EC2_METADATA_DISABLED=true
   -e AWS_ACCESS_KEY_ID=AKIDCONTAINERCHECK01 -e AWS_SECRET_ACCESS_KEY=container-check -e History__Schema=container_check_history
   -e Notifier__Schema=container_check_notifier -e Retry__Schema=container_check_retry -e Digest__Schema=container_check_digest
   -e Digest__HistoryUrl=http://127.0.0.1:18181/ -e Simulator__IngestUrl=http://127.0.0.1:18180/

@@ -34,7 +34,7 @@ YAML
 # Slack's own pacing (one message a second per destination) would measure the queue, not the pipeline.
 export Platform__ConfigFile="$config" Notifier__MinimumInterval=00:00:00.010
 if [ -n "${BENCH_ALLINONE:-}" ]; then
-  Bus__Transport=InMemory Retry__Ecs__Region=eu-west-1 Retry__Ecs__ServiceUrl=http://127.0.0.1:9/ Digest__HistoryUrl=http://127.0.0.1:5181/ \
+  Bus__Transport=InMemory Aws__Region=eu-west-1 Aws__ServiceUrl=http://127.0.0.1:9/ Digest__HistoryUrl=http://127.0.0.1:5181/ \
     dotnet "$(bin Platform.AllInOne)" --urls http://127.0.0.1:5181 >".ci/work/$id-allinone.log" 2>&1 & pids+=($!)
 else
   dotnet "$(bin Platform.History)" --urls http://127.0.0.1:5182 >".ci/work/$id-history.log" 2>&1 & pids+=($!)

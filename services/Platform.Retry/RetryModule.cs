@@ -8,8 +8,10 @@ using Platform.ServiceDefaults.Configuration;
 using Weasel.Core;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
-using Platform.Retry.Features.CallEcs;
+using Platform.Retry.Features.CallAws;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Aws;
+using System.Text.Json;
 using Polly;
 using Refit;
 
@@ -37,6 +39,7 @@ public static class RetryModule
             return opts;
         }).ApplyAllDatabaseChangesOnStartup();
         builder.Services.AddSingleton<RelaunchPlanner>();
+        builder.Services.AddSingleton<RelaunchVerifier>();
         builder.Services.AddHostedService<RelaunchScheduler>();
         builder.Services.AddHostedService<TimeoutEnforcer>();
         builder.AddBusConsumers(x =>
@@ -46,26 +49,35 @@ public static class RetryModule
             x.AddConsumer<RunStartedConsumer>().Endpoint(e => e.Name = PlatformTopology.RetryRunOutcomes);
             x.ConfigureSingleWriterEndpoint(PlatformTopology.RetryRunOutcomes);
         });
+        builder.Services.AddAwsOptions(regionRequired: true, aliases: "Retry:Ecs");
         builder.Services.AddSingleton<DefaultAWSCredentialsIdentityResolver>();
-        builder.Services.AddTransient<SigV4SigningHandler>();
-        var json = new RefitSettings(new SystemTextJsonContentSerializer(EcsJsonContext.Default.Options));
-        var ecs = builder.Services.AddRefitGeneratedClient<IEcsApi>(_ => json)
-            .ConfigureHttpClient((sp, client) => client.BaseAddress = sp.GetRequiredService<IOptions<RetryOptions>>().Value.Ecs.Endpoint);
-        // Retries wrap the signing handler, so every attempt is signed anew. RunTask requests carry a clientToken,
-            // which makes a retried POST idempotent.
-        ecs.AddResilienceHandler("ecs", pipeline => pipeline.AddRetry(new HttpRetryStrategyOptions
-            {
-                MaxRetryAttempts = 4,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = TimeSpan.FromMilliseconds(200),
-                ShouldHandle = args => EcsTransientErrors.IsTransientAsync(args.Outcome),
-            }));
-        ecs.AddHttpMessageHandler<SigV4SigningHandler>();
+        builder.Services.AddAwsClient<IEcsApi>("ecs", EcsJsonContext.Default.Options);
+        builder.Services.AddAwsClient<ICloudTrailApi>("cloudtrail", CloudTrailJsonContext.Default.Options);
         return builder;
     }
 
     public static IEndpointRouteBuilder MapRetry(this IEndpointRouteBuilder app) => app;
+
+    /// <summary>
+    /// A typed client of one AWS JSON 1.1 API. Retries wrap the signing handler, so every attempt is signed anew;
+    /// RunTask requests carry a clientToken, which makes a retried POST idempotent.
+    /// </summary>
+    private static void AddAwsClient<T>(this IServiceCollection services, string service, JsonSerializerOptions json) where T : class
+    {
+        var settings = new RefitSettings(new SystemTextJsonContentSerializer(json));
+        var client = services.AddRefitGeneratedClient<T>(_ => settings)
+            .ConfigureHttpClient((sp, http) => http.BaseAddress = sp.GetRequiredService<IOptions<AwsOptions>>().Value.EndpointFor(service));
+        client.AddResilienceHandler(service, pipeline => pipeline.AddRetry(new HttpRetryStrategyOptions
+        {
+            MaxRetryAttempts = 4,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(200),
+            ShouldHandle = args => AwsTransientErrors.IsTransientAsync(args.Outcome),
+        }));
+        client.AddHttpMessageHandler(sp => new SigV4SigningHandler(service, sp.GetRequiredService<IOptions<AwsOptions>>().Value.Region!,
+            sp.GetRequiredService<DefaultAWSCredentialsIdentityResolver>()));
+    }
 }
 
 /// <summary>The retry service's document store: planned relaunches and ended chains.</summary>

@@ -7,8 +7,6 @@ public sealed class RetryOptions : IPlatformOptions
 {
     public static string SectionName => "Retry";
 
-    public EcsOptions Ecs { get; set; } = new();
-
     /// <summary>Set from <c>ConnectionStrings:Postgres</c>: pending relaunches are durable.</summary>
     [Required(ErrorMessage = "ConnectionStrings:Postgres is required (set ConnectionStrings__Postgres).")]
     public string? ConnectionString { get; set; }
@@ -17,17 +15,17 @@ public sealed class RetryOptions : IPlatformOptions
     public string Schema { get; set; } = "retry";
 
     /// <summary>How often due relaunches are looked for.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
-}
 
-public sealed class EcsOptions
-{
-    /// <summary>The AWS region of the monitored clusters.</summary>
-    [Required(ErrorMessage = "Retry:Ecs:Region is required (set Retry__Ecs__Region, e.g. eu-west-1).")]
-    public string Region { get; set; } = "";
+    /// <summary>
+    /// How long to keep asking CloudTrail for the record of a failed RunTask before refusing to relaunch it. CloudTrail's
+    /// lookup can lag the event by several minutes.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00")]
+    public TimeSpan CloudTrailLookupWindow { get; set; } = TimeSpan.FromMinutes(15);
 
-    /// <summary>An endpoint override (the local ECS simulator, a VPC endpoint); default: ECS in <see cref="Region"/>.</summary>
-    public Uri? ServiceUrl { get; set; }
-
-    public Uri Endpoint => ServiceUrl ?? new Uri($"https://ecs.{Region}.amazonaws.com/");
+    /// <summary>How long to wait before asking CloudTrail again for a record it did not know yet.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:10:00")]
+    public TimeSpan CloudTrailLookupInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

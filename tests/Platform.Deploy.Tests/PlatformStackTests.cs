@@ -121,6 +121,9 @@ public class PlatformStackTests
         var pass = statements.Single(s => Actions(s).Contains("iam:PassRole"));
         Assert.Equal(TaskRole, pass["Resource"]!.GetValue<string>());
         Assert.DoesNotContain(statements, s => s["Resource"]?.ToJsonString() == "\"*\"" && Actions(s).Any(a => a.StartsWith("ecs:", StringComparison.Ordinal)));
+        // Retry reads CloudTrail's record of a RunTask before it replays it; LookupEvents has no resource-level permissions.
+        var lookup = statements.Single(s => Actions(s).Contains("cloudtrail:LookupEvents"));
+        Assert.Equal(["cloudtrail:LookupEvents"], Actions(lookup));
     }
 
     [Fact]

@@ -65,7 +65,7 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
         var ecs = simulator.Services.GetRequiredService<SimulatedEcs>();
         await using var history = await ServiceProcess.StartAsync("Platform.History", Environment(("History__Schema", schema)));
         var retryEnvironment = Environment(
-            ("Retry__Schema", schema + "_r"), ("Retry__Ecs__Region", "eu-west-1"), ("Retry__Ecs__ServiceUrl", simulator.Urls.First()),
+            ("Retry__Schema", schema + "_r"), ("Aws__Region", "eu-west-1"), ("Aws__ServiceUrl", simulator.Urls.First()),
             ("Retry__PollInterval", "00:00:00.200"), ("Platform__ConfigFile", configFile),
             ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLESIMULATOR"), ("AWS_SECRET_ACCESS_KEY", "simulator-secret-key"));
         var retry = await ServiceProcess.StartAsync("Platform.Retry", retryEnvironment);

@@ -19,8 +19,8 @@ public static class AllInOneTestHost
         builder.UseSetting("Notifier:Schema", schema + "_n");
         builder.UseSetting("Retry:Schema", schema + "_r");
         builder.UseSetting("Digest:Schema", schema + "_d");
-        builder.UseSetting("Retry:Ecs:Region", "eu-west-1");
-        builder.UseSetting("Retry:Ecs:ServiceUrl", "http://127.0.0.1:9/");
+        builder.UseSetting("Aws:Region", "eu-west-1");
+        builder.UseSetting("Aws:ServiceUrl", "http://127.0.0.1:9/");
         return builder;
     }
 

@@ -29,7 +29,9 @@ public sealed record SlackPost(string Path, string? Authorization, JsonObject Bo
 
 /// <summary>
 /// Slack as a real HTTP server on loopback: incoming webhooks at <c>/services/…</c> and <c>chat.postMessage</c>.
-/// It records what it accepts and can be told to answer 429 with Retry-After, 5xx, or not at all.
+/// It records what it accepts and can be told to answer 429 with Retry-After, 5xx, or not at all. Like Slack, it
+/// refuses blocks over Block Kit's limits (50 blocks, header 150 characters, section 3,000, 10 fields of 2,000):
+/// a webhook answers 400 <c>invalid_blocks</c>, chat.postMessage <c>ok: false</c>.
 /// </summary>
 public sealed class FakeSlack : IAsyncDisposable
 {
@@ -43,6 +45,12 @@ public sealed class FakeSlack : IAsyncDisposable
     public Func<HttpContext, Task<bool>>? Refuse { get; set; }
 
     public int Requests;
+
+    /// <summary>Refuse every message that has blocks, as Slack does blocks it cannot render.</summary>
+    public bool RefuseAllBlocks { get; set; }
+
+    /// <summary>Bodies refused for their blocks, and why.</summary>
+    public ConcurrentQueue<(JsonObject Body, string Why)> RefusedBlocks { get; } = new();
 
     public IReadOnlyList<SlackPost> Posts => posts.ToList();
 
@@ -69,6 +77,18 @@ public sealed class FakeSlack : IAsyncDisposable
         if (Refuse is { } refuse && await refuse(context))
             return;
         var body = (JsonObject)(await JsonNode.ParseAsync(context.Request.Body))!;
+        if ((RefuseAllBlocks && body["blocks"] is not null ? "refusing all blocks" : InvalidBlocks(body)) is { } why)
+        {
+            RefusedBlocks.Enqueue((body, why));
+            if (webhook)
+            {
+                context.Response.StatusCode = 400;
+                await context.Response.WriteAsync("invalid_blocks");
+            }
+            else
+                await context.Response.WriteAsJsonAsync(new { ok = false, error = "invalid_blocks" });
+            return;
+        }
         posts.Enqueue(new SlackPost(context.Request.Path, context.Request.Headers.Authorization.ToString(), body, DateTimeOffset.UtcNow));
         if (webhook)
         {
@@ -76,6 +96,26 @@ public sealed class FakeSlack : IAsyncDisposable
             return;
         }
         await context.Response.WriteAsJsonAsync(new { ok = true, ts = $"1700000000.{Interlocked.Increment(ref ts):D6}", channel = body["channel"]?.GetValue<string>() });
+    }
+
+    /// <summary>Why Slack would refuse these blocks, or null.</summary>
+    public static string? InvalidBlocks(JsonObject body)
+    {
+        if (body["blocks"] is not JsonArray blocks)
+            return body["text"] is JsonValue ? null : "no text and no blocks";
+        if (blocks.Count > 50)
+            return $"{blocks.Count} blocks (at most 50)";
+        foreach (var block in blocks.OfType<JsonObject>())
+        {
+            var type = block["type"]?.GetValue<string>();
+            if (type == "header" && block["text"]!["text"]!.GetValue<string>().Length > 150)
+                return "header text over 150 characters";
+            if (type == "section" && block["text"]?["text"]?.GetValue<string>().Length > 3000)
+                return "section text over 3,000 characters";
+            if (block["fields"] is JsonArray fields && (fields.Count > 10 || fields.Any(f => f!["text"]!.GetValue<string>().Length > 2000)))
+                return "more than 10 fields, or a field over 2,000 characters";
+        }
+        return null;
     }
 
     public static Func<HttpContext, Task<bool>> Status(HttpStatusCode status, TimeSpan? retryAfter = null) => context =>

@@ -4,8 +4,9 @@ using Platform.Contracts.Ingest;
 namespace Platform.Contracts.History;
 
 /// <summary>
-/// A launch attempt that failed before any task existed. Carries the complete original request so that it can be
-/// relaunched. Published once per attempt; dedupe on <see cref="RunId"/>.
+/// A launch attempt that failed before any task existed, with the request as the event stated it. A relaunch replays
+/// only what CloudTrail returns for <see cref="CloudTrailEventId"/>. Published once per attempt; dedupe on
+/// <see cref="RunId"/>. <see cref="Replayed"/>: it came from an import, and nothing may act on it.
 /// </summary>
 public record LaunchFailed(
     string RunId,
@@ -20,4 +21,6 @@ public record LaunchFailed(
     string Reason,
     IReadOnlyList<LaunchFailure> Failures,
     DateTimeOffset Time,
-    JsonElement RequestParameters);
+    JsonElement RequestParameters,
+    string? CloudTrailEventId = null,
+    bool Replayed = false);

@@ -4,7 +4,9 @@ namespace Platform.Contracts.History;
 
 /// <summary>
 /// A run that reached STOPPED and failed. Published once per run; dedupe on <see cref="RunId"/>.
-/// <see cref="LaunchRequest"/> is the RunTask request that started it, when CloudTrail's record of it arrived first.
+/// <see cref="LaunchRequest"/> is the RunTask request that started it, when CloudTrail's record of it arrived first
+/// (<see cref="LaunchRequestEventId"/>: that record's <c>eventID</c>, which a retry looks up in CloudTrail).
+/// <see cref="Replayed"/>: its end came from an import, and nothing may act on it.
 /// </summary>
 public record RunFailed(
     string RunId,
@@ -24,4 +26,6 @@ public record RunFailed(
     DateTimeOffset? StartedAt,
     DateTimeOffset? StoppedAt,
     TimeSpan? Duration,
-    JsonElement? LaunchRequest = null);
+    JsonElement? LaunchRequest = null,
+    string? LaunchRequestEventId = null,
+    bool Replayed = false);

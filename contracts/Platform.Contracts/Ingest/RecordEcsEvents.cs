@@ -6,7 +6,10 @@ namespace Platform.Contracts.Ingest;
 /// instead of vanishing at an exchange with no bound queue. Many events per message, because a message per event
 /// caps throughput at the broker's round trips.
 /// </summary>
+/// <param name="Replayed">The events are history being backfilled (<c>import</c>), not news: they are stored and
+/// alerted, but never cause a relaunch or a stop.</param>
 public record RecordEcsEvents(
     IReadOnlyList<TaskStateChanged> TaskStateChanges,
     IReadOnlyList<TaskLaunchFailed> LaunchFailures,
-    IReadOnlyList<TaskLaunchRequested> LaunchRequests);
+    IReadOnlyList<TaskLaunchRequested> LaunchRequests,
+    bool Replayed = false);

@@ -4,7 +4,8 @@ namespace Platform.Contracts.Ingest;
 
 /// <summary>
 /// A RunTask call, recorded by CloudTrail, that started tasks. <paramref name="RequestParameters"/> is the complete
-/// request, kept so that a failed run of those tasks can be retried exactly as it was launched.
+/// request, kept so that a failed run of those tasks can be retried exactly as it was launched (as CloudTrail returns
+/// the record of <paramref name="CloudTrailEventId"/>, its <c>eventID</c>).
 /// </summary>
 public record TaskLaunchRequested(
     string EventId,
@@ -16,4 +17,5 @@ public record TaskLaunchRequested(
     string? Group,
     string? StartedBy,
     IReadOnlyList<string> TaskArns,
-    JsonElement RequestParameters);
+    JsonElement RequestParameters,
+    string? CloudTrailEventId = null);

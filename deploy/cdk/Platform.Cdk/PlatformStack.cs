@@ -87,7 +87,7 @@ public sealed class PlatformStack : Stack
         };
         var retryEnvironment = new Dictionary<string, string>
         {
-            ["Retry__Ecs__Region"] = settings.Region,
+            ["Aws__Region"] = settings.Region,
         };
         var ingestEnvironment = new Dictionary<string, string>
         {
@@ -268,7 +268,10 @@ public sealed class PlatformStack : Stack
         return role;
     }
 
-    /// <summary>Retry alone may call ECS: RunTask, StopTask and DescribeTasks on the monitored clusters, and pass only their roles.</summary>
+    /// <summary>
+    /// Retry alone may call ECS: RunTask, StopTask and DescribeTasks on the monitored clusters, and pass only their roles;
+    /// and CloudTrail's LookupEvents (which has no resource-level permissions), to read the RunTask it would replay.
+    /// </summary>
     private void AllowRetry(Role role)
     {
         var tasks = settings.MonitoredClusters.Select(c => $"arn:aws:ecs:{settings.Region}:{settings.Account}:task/{c}/*").ToArray();
@@ -279,6 +282,7 @@ public sealed class PlatformStack : Stack
             Conditions = new Dictionary<string, object> { ["ArnEquals"] = new Dictionary<string, object> { ["ecs:cluster"] = ClusterArns } },
         }));
         role.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["ecs:StopTask", "ecs:DescribeTasks"], Resources = tasks }));
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["cloudtrail:LookupEvents"], Resources = ["*"] }));
         role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
         {
             Actions = ["ecs:TagResource"],

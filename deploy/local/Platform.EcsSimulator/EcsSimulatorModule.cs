@@ -7,6 +7,8 @@ namespace Platform.EcsSimulator;
 
 public static class EcsSimulatorModule
 {
+    // One endpoint serves every AWS call the platform makes (Aws:ServiceUrl), told apart by X-Amz-Target: ECS's, and
+    // CloudTrail's LookupEvents for the records of the RunTask calls simulated here.
     private const string TargetPrefix = "AmazonEC2ContainerServiceV20141113.";
 
     public static WebApplicationBuilder AddEcsSimulator(this WebApplicationBuilder builder)
@@ -62,6 +64,7 @@ public static class EcsSimulatorModule
                 TargetPrefix + "RunTask" => ecs.RunTask(request),
                 TargetPrefix + "StopTask" => ecs.StopTask(request),
                 TargetPrefix + "DescribeTasks" => ecs.DescribeTasks(request),
+                "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents" => ecs.LookupEvents(request),
                 _ => throw new EcsError("UnknownOperationException", $"Unknown operation {target}"),
             };
             return Results.Text(response.ToJsonString(), "application/x-amz-json-1.1");

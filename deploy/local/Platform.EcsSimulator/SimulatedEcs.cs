@@ -19,6 +19,7 @@ public sealed class SimulatedEcs(IOptions<SimulatorOptions> options, EventForwar
     private readonly Dictionary<string, JsonObject> byClientToken = [];
     private readonly Dictionary<string, int> failuresInARow = [];
     private readonly List<SimulatorCall> calls = [];
+    private readonly Dictionary<string, JsonObject> cloudTrail = [];
 
     public IReadOnlyList<SimulatorCall> Calls
     {
@@ -57,7 +58,7 @@ public sealed class SimulatedEcs(IOptions<SimulatorOptions> options, EventForwar
         {
             failuresInARow[family] = failed + 1;
             var factory = Factory(cluster);
-            events.Send(factory.LaunchFailure(request, now, job.LaunchFailureReason));
+            events.Send(Recorded(factory.LaunchFailure(request, now, job.LaunchFailureReason)));
             return new JsonObject
             {
                 ["tasks"] = new JsonArray(),
@@ -77,7 +78,7 @@ public sealed class SimulatedEcs(IOptions<SimulatorOptions> options, EventForwar
             request["group"]?.GetValue<string>());
         tasks[task.Arn] = task;
         Play(task, run);
-        events.Send(Factory(cluster).LaunchSucceeded(request, now, task.Arn));
+        events.Send(Recorded(Factory(cluster).LaunchSucceeded(request, now, task.Arn)));
         return new JsonObject { ["tasks"] = new JsonArray(Describe(task)), ["failures"] = new JsonArray() };
     }
 
@@ -124,6 +125,43 @@ public sealed class SimulatedEcs(IOptions<SimulatorOptions> options, EventForwar
         return new JsonObject { ["tasks"] = found, ["failures"] = missing };
     }
 
+    /// <summary>
+    /// CloudTrail's <c>LookupEvents</c> by <c>EventId</c>, over the RunTask calls recorded here, answered as CloudTrail's API
+    /// reference shows it: each record whole, as a JSON string, in <c>CloudTrailEvent</c>.
+    /// </summary>
+    public JsonObject LookupEvents(JsonObject request)
+    {
+        var attribute = (request["LookupAttributes"] as JsonArray)?.FirstOrDefault()
+            ?? throw new EcsError("InvalidLookupAttributesException", "LookupAttributes must hold one attribute.");
+        var events = new JsonArray();
+        lock (gate)
+        {
+            if (attribute["AttributeKey"]?.GetValue<string>() == "EventId" && attribute["AttributeValue"]?.GetValue<string>() is { } id
+                && cloudTrail.TryGetValue(id, out var record))
+            {
+                events.Add(new JsonObject
+                {
+                    ["EventId"] = id,
+                    ["EventName"] = record["eventName"]!.DeepClone(),
+                    ["EventSource"] = record["eventSource"]!.DeepClone(),
+                    ["EventTime"] = DateTimeOffset.Parse(record["eventTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds(),
+                    ["ReadOnly"] = "false",
+                    ["Resources"] = new JsonArray(),
+                    ["CloudTrailEvent"] = record.ToJsonString(),
+                });
+            }
+        }
+        return new JsonObject { ["Events"] = events };
+    }
+
+    /// <summary>Keeps the CloudTrail record an event carries, so LookupEvents finds it as CloudTrail would.</summary>
+    private JsonObject Recorded(JsonObject cloudTrailEvent)
+    {
+        var record = (JsonObject)cloudTrailEvent["detail"]!;
+        cloudTrail[record["eventID"]!.GetValue<string>()] = (JsonObject)record.DeepClone();
+        return cloudTrailEvent;
+    }
+
     /// <summary>Sends each event at the time it carries, and keeps the task's status in step with what was sent.</summary>
     private void Play(SimulatedTask task, IReadOnlyList<JsonObject> run)
     {
@@ -155,6 +193,7 @@ public sealed class SimulatedEcs(IOptions<SimulatorOptions> options, EventForwar
     {
         ["taskArn"] = task.Arn,
         ["clusterArn"] = task.Arn[..task.Arn.IndexOf(":task/", StringComparison.Ordinal)] + ":cluster/" + task.Cluster,
+        ["taskDefinitionArn"] = task.Arn[..task.Arn.IndexOf(":task/", StringComparison.Ordinal)] + $":task-definition/{task.Family}:{task.Revision}",
         ["lastStatus"] = task.LastStatus,
         ["desiredStatus"] = task.DesiredStatus,
         ["startedBy"] = task.StartedBy,

@@ -7,6 +7,12 @@ public sealed record PlatformConfig(IReadOnlyList<RouteConfig> Routes, string? D
 
     public IReadOnlyList<MonitorConfig> Monitors { get; init; } = [];
 
+    /// <summary>The clusters the platform may act on (names or ARNs); empty: every cluster of the account.</summary>
+    public IReadOnlyList<string> Clusters { get; init; } = [];
+
+    /// <summary>Whether <paramref name="cluster"/> (a name or an ARN) is one the operator allowed the platform to act on.</summary>
+    public bool Watches(string cluster) => Clusters.Count == 0 || Clusters.Any(c => Aws.EcsNames.Cluster(c) == Aws.EcsNames.Cluster(cluster));
+
     /// <summary>The launch retry policy of a job: its monitor's, or the defaults (jobs without a monitor get them too).</summary>
     public RetryPolicyConfig LaunchRetryFor(string job) =>
         MonitorFor(job)?.LaunchRetry ?? RetryPolicyConfig.DefaultLaunch;
@@ -83,6 +89,9 @@ public sealed record RetryPolicyConfig(IReadOnlyList<string> Reasons, int MaxAtt
     public TimeSpan DelayBefore(int attempt) => TimeSpan.FromTicks((long)(Interval.Ticks * Math.Pow(BackoffRate, Math.Max(0, attempt - 2))));
 
     public bool Covers(string reason) => Reasons.Contains(reason, StringComparer.Ordinal);
+
+    /// <summary>A failure older than this (from its own time, as AWS reports it) is never relaunched.</summary>
+    public TimeSpan MaxAge { get; init; } = TimeSpan.FromHours(1);
 }
 
 /// <summary>A destination for alerts and the jobs it wants. Secrets arrive through <c>${ENV}</c> references.</summary>

@@ -18,7 +18,7 @@ public sealed class PlatformConfigException(IReadOnlyList<string> errors)
 /// </summary>
 public sealed partial class PlatformConfigParser(string fileName, Func<string, string?> environment)
 {
-    private static readonly HashSet<string> TopLevelKeys = ["routes", "defaultRoute", "silences", "storm", "monitors"];
+    private static readonly HashSet<string> TopLevelKeys = ["routes", "defaultRoute", "silences", "storm", "monitors", "clusters"];
     private readonly List<string> errors = [];
 
     public static PlatformConfig Parse(string yaml, string fileName, Func<string, string?>? environment = null) =>
@@ -58,9 +58,11 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
 
         var monitors = Sequence(root, "monitors", "monitors").Select((node, i) => Monitor(node, $"monitors[{i}]")).OfType<MonitorConfig>().ToList();
 
+        var clusters = Child(root, "clusters") is null ? [] : Strings(root, "clusters", "clusters");
+
         if (errors.Count > 0)
             throw new PlatformConfigException(errors);
-        return new PlatformConfig(routes, defaultRoute, silences, storm) { Monitors = monitors };
+        return new PlatformConfig(routes, defaultRoute, silences, storm) { Monitors = monitors, Clusters = clusters };
     }
 
     private MonitorConfig? Monitor(YamlNode node, string path)
@@ -114,11 +116,14 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         if (maxAttempts is < 1 or > 10)
             Error(Child(node, "maxAttempts")!, at + ".maxAttempts", "must be between 1 and 10 (the original attempt counts)");
         var interval = Duration(node, "interval", at + ".interval") ?? template.Interval;
+        var maxAge = Duration(node, "maxAge", at + ".maxAge") ?? template.MaxAge;
+        if (maxAge <= TimeSpan.Zero || maxAge > TimeSpan.FromDays(1))
+            Error(Child(node, "maxAge")!, at + ".maxAge", "must be more than 0 and at most 1d (nothing older is relaunched)");
         var rateText = String(node, "backoffRate", at + ".backoffRate");
         var rate = template.BackoffRate;
         if (rateText is not null && (!double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out rate) || rate < 1))
             Error(Child(node, "backoffRate")!, at + ".backoffRate", $"'{rateText}' is not a number of at least 1");
-        return new RetryPolicyConfig(reasons, maxAttempts, interval, rate);
+        return new RetryPolicyConfig(reasons, maxAttempts, interval, rate) { MaxAge = maxAge };
     }
 
     private RouteConfig? Route(YamlNode node, string path)

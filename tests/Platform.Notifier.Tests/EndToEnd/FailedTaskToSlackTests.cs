@@ -44,8 +44,8 @@ public class FailedTaskToSlackTests(PostgresFixture postgres, ITestOutputHelper 
             builder.UseSetting("Notifier:Schema", notifierSchema);
             builder.UseSetting("Platform:ConfigFile", configFile);
             builder.UseSetting("Retry:Schema", historySchema + "_r");
-            builder.UseSetting("Retry:Ecs:Region", "eu-west-1");
-            builder.UseSetting("Retry:Ecs:ServiceUrl", "http://127.0.0.1:9/");
+            builder.UseSetting("Aws:Region", "eu-west-1");
+            builder.UseSetting("Aws:ServiceUrl", "http://127.0.0.1:9/");
         });
         _ = app.Server;
     }

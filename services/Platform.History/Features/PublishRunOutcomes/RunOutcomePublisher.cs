@@ -54,7 +54,8 @@ public sealed class RunOutcomePublisher : SubscriptionBase
                 LaunchFailureRecorded failed => ToMessage(failed),
                 MissedRunArrivedLate late => new RunLate(late.Job, late.Slot, late.RunId, late.CreatedAt),
                 RunSlowDetected slow => new RunSlow(slow.Job, slow.RunId, slow.Cluster, slow.Duration, slow.Baseline, slow.Threshold),
-                RunOpened opened => new RunStarted(opened.RunId, opened.Job, opened.Cluster, opened.TaskArn, opened.Region, opened.CreatedAt, opened.StartedBy),
+                RunOpened opened => new RunStarted(opened.RunId, opened.Job, opened.Cluster, opened.TaskArn, opened.Region, opened.CreatedAt, opened.StartedBy,
+                    opened.Replayed),
                 _ => null,
             };
             if (message is not null)
@@ -77,12 +78,14 @@ public sealed class RunOutcomePublisher : SubscriptionBase
             run.StartedBy, run.CreatedAt, run.StartedAt, run.StoppedAt ?? finished.FinishedAt, run.Duration)
         : new RunFailed(run.Id, run.Job, run.Cluster, run.TaskArn ?? run.Id, run.TaskDefinition, run.Region, run.Account,
             run.StartedBy, run.Group, finished.Kind ?? FailureKind.ExitCode, finished.Reason ?? "", finished.StopCode,
-            finished.Containers, run.CreatedAt, run.StartedAt, run.StoppedAt ?? finished.FinishedAt, run.Duration, request?.Parameters);
+            finished.Containers, run.CreatedAt, run.StartedAt, run.StoppedAt ?? finished.FinishedAt, run.Duration, request?.Parameters,
+            request?.CloudTrailEventId, finished.Replayed);
 
     private static LaunchFailed ToMessage(LaunchFailureRecorded recorded)
     {
         var f = recorded.Failure;
         return new LaunchFailed(DeterministicId.LaunchRunId(f.EventId), recorded.Job, f.ClusterName, f.TaskDefinition, f.Region,
-            f.Account, f.EventName, f.StartedBy, f.Group, recorded.Reason, f.Failures, f.Time, f.RequestParameters);
+            f.Account, f.EventName, f.StartedBy, f.Group, recorded.Reason, f.Failures, f.Time, f.RequestParameters, f.CloudTrailEventId,
+            recorded.Replayed);
     }
 }

@@ -21,6 +21,8 @@ public sealed partial class EcsEventsRecorder(IDocumentStore store, JobNaming na
         var changes = messages.SelectMany(m => m.TaskStateChanges).DistinctBy(c => c.EventId).ToList();
         var failures = messages.SelectMany(m => m.LaunchFailures).DistinctBy(f => f.EventId).ToList();
         var requests = messages.SelectMany(m => m.LaunchRequests ?? []).DistinctBy(r => r.EventId).ToList();
+        var replayed = messages.Where(m => m.Replayed).SelectMany(m => m.TaskStateChanges.Select(c => c.EventId).Concat(m.LaunchFailures.Select(f => f.EventId)))
+            .ToHashSet();
 
         var started = clock.GetTimestamp();
         await using var session = store.LightweightSession();
@@ -46,7 +48,7 @@ public sealed partial class EcsEventsRecorder(IDocumentStore store, JobNaming na
                 if (opens && run is null && change.LastStatus != "STOPPED")
                 {
                     events.Add(Build(session, new RunOpened(change.TaskArn, job, change.ClusterName, change.TaskArn, change.Region,
-                        change.CreatedAt ?? change.Time, change.StartedBy), DeterministicId.ForRunOpened(change.TaskArn)));
+                        change.CreatedAt ?? change.Time, change.StartedBy, replayed.Contains(change.EventId)), DeterministicId.ForRunOpened(change.TaskArn)));
                     opened++;
                 }
                 run = RunProjection.Next(run, recorded);
@@ -54,7 +56,8 @@ public sealed partial class EcsEventsRecorder(IDocumentStore store, JobNaming na
             }
             if (run is { LastStatus: "STOPPED", Finished: false })
             {
-                var outcome = RunClassifier.Classify(run, clock.GetUtcNow(), naming.DecidingContainers(run.Job));
+                var outcome = RunClassifier.Classify(run, clock.GetUtcNow(), naming.DecidingContainers(run.Job))
+                    with { Replayed = task.Any(c => replayed.Contains(c.EventId)) };
                 events.Add(Build(session, outcome, DeterministicId.ForRunFinished(run.Id)));
                 run = RunProjection.Next(run, outcome);
                 finishing.Add(outcome);
@@ -71,7 +74,7 @@ public sealed partial class EcsEventsRecorder(IDocumentStore store, JobNaming na
             var runId = DeterministicId.LaunchRunId(failure.EventId);
             if (runs.ContainsKey(runId))
                 continue;
-            var recorded = new LaunchFailureRecorded(naming.For(failure), failure);
+            var recorded = new LaunchFailureRecorded(naming.For(failure), failure, replayed.Contains(failure.EventId));
             session.Events.Append(runId, Build(session, recorded, DeterministicId.ForEcsEvent(failure.EventId)));
             session.Store(Run.Start(recorded));
             finishing.Add(recorded);
@@ -107,7 +110,7 @@ public sealed partial class EcsEventsRecorder(IDocumentStore store, JobNaming na
         {
             var recorded = new LaunchRequestRecorded(naming.For(request), request);
             session.Events.Append("launch-request:" + request.EventId, Build(session, recorded, DeterministicId.ForEcsEvent(request.EventId)));
-            session.Store(request.TaskArns.Select(arn => new LaunchRequest(arn, recorded.Job, request.RequestParameters)).ToArray());
+            session.Store(request.TaskArns.Select(arn => new LaunchRequest(arn, recorded.Job, request.RequestParameters, request.CloudTrailEventId)).ToArray());
             appended++;
         }
         return appended;

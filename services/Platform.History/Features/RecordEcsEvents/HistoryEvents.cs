@@ -13,10 +13,12 @@ public sealed record TaskStateRecorded(string Job, TaskStateChanged Change);
 /// The first events of a task that had not stopped yet opened its run: what the outcome publisher turns into
 /// <c>RunStarted</c>, so that it reads these instead of every task state change.
 /// </summary>
-public sealed record RunOpened(string RunId, string Job, string Cluster, string TaskArn, string Region, DateTimeOffset CreatedAt, string? StartedBy);
+/// <c>Replayed</c>: opened by an import, so nothing may act on it.
+public sealed record RunOpened(string RunId, string Job, string Cluster, string TaskArn, string Region, DateTimeOffset CreatedAt, string? StartedBy,
+    bool Replayed = false);
 
-/// <summary>A RunTask/StartTask call that returned failures: the run begins and ends here.</summary>
-public sealed record LaunchFailureRecorded(string Job, TaskLaunchFailed Failure)
+/// <summary>A RunTask/StartTask call that returned failures: the run begins and ends here (<c>Replayed</c>: by an import).</summary>
+public sealed record LaunchFailureRecorded(string Job, TaskLaunchFailed Failure, bool Replayed = false)
 {
     public string Reason => Failure.Failures.Count > 0 ? Failure.Failures[0].Reason : "UNKNOWN";
 }
@@ -27,10 +29,13 @@ public sealed record LaunchFailureRecorded(string Job, TaskLaunchFailed Failure)
 /// </summary>
 public sealed record LaunchRequestRecorded(string Job, TaskLaunchRequested Request);
 
-/// <summary>The request that launched a task, by task ARN (written with its <see cref="LaunchRequestRecorded"/>).</summary>
-public sealed record LaunchRequest(string Id, string Job, System.Text.Json.JsonElement Parameters);
+/// <summary>
+/// The request that launched a task, by task ARN (written with its <see cref="LaunchRequestRecorded"/>), and the
+/// CloudTrail record's <c>eventID</c>, under which a retry asks CloudTrail for the request it may replay.
+/// </summary>
+public sealed record LaunchRequest(string Id, string Job, System.Text.Json.JsonElement Parameters, string? CloudTrailEventId = null);
 
-/// <summary>The task reached STOPPED and was classified; appended once per run.</summary>
+/// <summary>The task reached STOPPED and was classified; appended once per run (<c>Replayed</c>: its end came from an import).</summary>
 public sealed record RunFinished(
     string RunId,
     string Job,
@@ -42,7 +47,8 @@ public sealed record RunFinished(
     DateTimeOffset FinishedAt,
     TimeSpan? Duration = null,
     DateTimeOffset? CreatedAt = null,
-    string? Cluster = null);
+    string? Cluster = null,
+    bool Replayed = false);
 
 /// <summary>A run took longer than its job's baseline × slowFactor, or its monitor's maxDuration (stream <c>slow:&lt;run&gt;</c>).</summary>
 public sealed record RunSlowDetected(string Job, string RunId, string Cluster, TimeSpan Duration, TimeSpan? Baseline, TimeSpan Threshold);

@@ -12,7 +12,7 @@ public sealed record JobPageModel(
     IReadOnlyList<RetryDecisionRecorded> Decisions, DateTimeOffset From, DateTimeOffset Now)
 {
     /// <summary>Where this run's logs are: the first route's log location, the first container that failed.</summary>
-    public string LogsLink(Run run) => AwsConsoleLinks.Logs(run.Region, run.TaskDefinition, run.TaskArn!,
+    public string? LogsLink(Run run) => AwsConsoleLinks.Logs(run.Region, run.TaskDefinition, run.TaskArn!,
         run.Containers.FirstOrDefault(c => c.ExitCode is not (null or 0))?.Name ?? run.Containers.FirstOrDefault()?.Name, Routes.FirstOrDefault()?.Logs);
 }
 

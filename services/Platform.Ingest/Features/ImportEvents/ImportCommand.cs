@@ -51,6 +51,8 @@ public static class ImportCommand
                     }
                     else
                     {
+                        // An archive is the past: stored and shown, never acted on (no relaunch, no stop).
+                        batch.Replayed = true;
                         await sender.SendAsync(batch, ct);
                         totals.Accepted += batch.Accepted;
                         totals.Ignored += batch.Ignored;

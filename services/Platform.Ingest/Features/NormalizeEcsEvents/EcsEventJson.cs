@@ -35,6 +35,7 @@ internal sealed record ContainerDetail(
     string? ContainerArn);
 
 internal sealed record CloudTrailDetail(
+    string? EventId,
     string? EventSource,
     string? EventName,
     string? ErrorCode,

@@ -183,7 +183,7 @@ public sealed class EcsEventParser(IOptions<IngestOptions> options)
             var arns = tasks.Select((t, i) => t.ValueKind == JsonValueKind.Object
                 ? RequiredString(t, "taskArn", $"{at}.detail.responseElements.tasks[{i}]")
                 : throw new EventFormatException($"{at}.detail.responseElements.tasks[{i}]: must be a JSON object.")).ToList();
-            return new TaskLaunchRequested(eventId, time, account, region, cluster, family, group, startedBy, arns, request);
+            return new TaskLaunchRequested(eventId, time, account, region, cluster, family, group, startedBy, arns, request, detail.EventId);
         }
         return new TaskLaunchFailed(
             EventId: eventId,
@@ -202,7 +202,8 @@ public sealed class EcsEventParser(IOptions<IngestOptions> options)
                     : new LaunchFailure(f.Arn, f.Reason ?? "UNKNOWN", f.Detail))
                 .ToList(),
             LaunchedTaskCount: tasks.Count,
-            RequestParameters: request);
+            RequestParameters: request,
+            CloudTrailEventId: detail.EventId);
     }
 
     private static T Deserialize<T>(JsonElement element, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string at)
@@ -268,6 +269,9 @@ public sealed class EcsEventBatch
     public List<TaskLaunchRequested> LaunchRequests { get; } = [];
     public List<EventError> Errors { get; } = [];
     public int Ignored { get; set; }
+
+    /// <summary>Backfilled history (an import): nothing may act on these events.</summary>
+    public bool Replayed { get; set; }
 
     public int Accepted => TaskStateChanges.Count + LaunchFailures.Count + LaunchRequests.Count;
 

@@ -17,9 +17,10 @@ public sealed class EcsEventsSender(IBus bus, InMemoryBacklog backlog, IOptions<
         if (!await backlog.WaitForRoomAsync(PlatformTopology.HistoryEcsEvents, maxWait, ct))
             return false;
         var size = options.Value.MaxEventsPerMessage;
-        var messages = batch.TaskStateChanges.Chunk(size).Select(c => new RecordEcsEvents(c, [], []))
-            .Concat(batch.LaunchFailures.Chunk(size).Select(f => new RecordEcsEvents([], f, [])))
-            .Concat(batch.LaunchRequests.Chunk(size).Select(r => new RecordEcsEvents([], [], r)));
+        var replayed = batch.Replayed;
+        var messages = batch.TaskStateChanges.Chunk(size).Select(c => new RecordEcsEvents(c, [], [], replayed))
+            .Concat(batch.LaunchFailures.Chunk(size).Select(f => new RecordEcsEvents([], f, [], replayed)))
+            .Concat(batch.LaunchRequests.Chunk(size).Select(r => new RecordEcsEvents([], [], r, replayed)));
         var history = await bus.GetSendEndpoint(PlatformTopology.HistoryEcsEventsAddress);
         await Task.WhenAll(messages.Select(m => history.Send(m, ct)));
         return true;

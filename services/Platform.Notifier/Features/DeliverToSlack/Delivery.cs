@@ -56,6 +56,12 @@ public sealed record Delivery
     /// <summary>Slack's <c>ts</c> of the posted message (bot tokens only), which replies thread under.</summary>
     public string? SlackTs { get; init; }
 
+    /// <summary>
+    /// Slack refused the blocks once (<c>invalid_blocks</c>, a limit): the one retry sends the text alone, so the alert
+    /// still arrives.
+    /// </summary>
+    public bool PlainText { get; init; }
+
     /// <summary>For grouped alerts: the delivery that carried them.</summary>
     public Guid? GroupedInto { get; init; }
 }

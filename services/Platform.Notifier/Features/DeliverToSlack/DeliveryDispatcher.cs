@@ -134,6 +134,11 @@ public sealed partial class DeliveryDispatcher(
                     LogRetrying(routeName, retry.Reason, retry.Delay.TotalSeconds);
                     session.Store(head with { Attempts = head.Attempts + 1, NextAttemptAt = now + retry.Delay, LastError = retry.Reason });
                     break;
+                case SendResult.Refused refused when !head.PlainText:
+                    // Slack refused the message as built (invalid_blocks, a limit, a 400): the same alert once more as plain text.
+                    LogRetryingAsText(routeName, refused.Reason);
+                    session.Store(head with { PlainText = true, Attempts = head.Attempts + 1, NextAttemptAt = now, LastError = refused.Reason });
+                    break;
                 case SendResult.Refused refused:
                     LogRefused(routeName, refused.Reason);
                     session.Store(head with { Status = DeliveryStatus.Failed, Attempts = head.Attempts + 1, LastError = refused.Reason });
@@ -197,10 +202,10 @@ public sealed partial class DeliveryDispatcher(
             }
             if (route.Slack.WebhookUrl is { } url)
             {
-                var response = await webhooks.PostAsync(url, new SlackPayload(delivery.Text, delivery.Blocks), timeout.Token);
+                var response = await webhooks.PostAsync(url, new SlackPayload(delivery.Text, delivery.PlainText ? null : delivery.Blocks), timeout.Token);
                 return response.IsSuccessStatusCode ? new SendResult.Sent(null) : Classify(response, delivery);
             }
-            var payload = new SlackPayload(delivery.Text, delivery.Blocks, route.Slack.Channel, threadTs,
+            var payload = new SlackPayload(delivery.Text, delivery.PlainText ? null : delivery.Blocks, route.Slack.Channel, threadTs,
                 delivery.Kind == DeliveryKind.Recovery && threadTs is not null ? true : null);
             var posted = await slack.PostMessageAsync(route.Slack.BotToken!, payload, timeout.Token);
             if (!posted.IsSuccessStatusCode)
@@ -255,6 +260,9 @@ public sealed partial class DeliveryDispatcher(
 
     [LoggerMessage(LogLevel.Warning, "Route {Route}: delivery postponed ({Reason}); next attempt in {Seconds:F0} s")]
     private partial void LogRetrying(string route, string reason, double seconds);
+
+    [LoggerMessage(LogLevel.Warning, "Route {Route}: Slack refused a delivery ({Reason}); sending it once more as plain text")]
+    private partial void LogRetryingAsText(string route, string reason);
 
     [LoggerMessage(LogLevel.Error, "Route {Route}: Slack refused a delivery ({Reason}); it is marked failed and the next one goes")]
     private partial void LogRefused(string route, string reason);

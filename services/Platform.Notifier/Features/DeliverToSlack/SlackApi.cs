@@ -5,7 +5,7 @@ using Refit;
 namespace Platform.Notifier.Features.DeliverToSlack;
 
 /// <summary>What both Slack APIs take: fallback text and Block Kit blocks, plus channel and thread for chat.postMessage.</summary>
-public sealed record SlackPayload(string Text, JsonArray Blocks, string? Channel = null, string? ThreadTs = null, bool? ReplyBroadcast = null);
+public sealed record SlackPayload(string Text, JsonArray? Blocks, string? Channel = null, string? ThreadTs = null, bool? ReplyBroadcast = null);
 
 public sealed record SlackPostMessageResult(bool Ok, string? Ts, string? Error);
 

@@ -13,9 +13,14 @@ public sealed record SlackContent(string Text, JsonArray Blocks);
 /// <summary>
 /// Renders alerts in Slack Block Kit: what failed, in words; each container with its exit code and reason; the task,
 /// its times and duration; and links to the task in the ECS console and to its CloudWatch Logs.
+/// Everything an event says is untrusted: it is escaped for mrkdwn everywhere (the top-level text included, which
+/// notifications show), so it cannot mention anyone or make a link; links are built only from validated parts. Every
+/// message is kept within Slack's limits (<see cref="SlackLimits"/>).
 /// </summary>
 public static class SlackMessageRenderer
 {
+    /// <summary>The fallback text, escaped whole (nothing in it is meant as markup) and within Slack's limit.</summary>
+    private static SlackContent Content(string text, JsonArray blocks) => new(Truncate(Escape(text), SlackLimits.Text), blocks);
 
     public static SlackContent Failure(RunFailed run, RouteConfig route)
     {
@@ -38,7 +43,7 @@ public static class SlackMessageRenderer
                 $"• `{Escape(c.Name)}`: {(c.ExitCode is { } code ? $"exit {code}" : "no exit code")}{(c.Reason is { Length: > 0 } r ? " – " + Escape(r) : "")}"))));
         blocks.Add(Links(run.Region, run.Cluster, run.TaskArn, run.TaskDefinitionArn, run.Containers.FirstOrDefault(c => c.ExitCode != 0)?.Name
             ?? run.Containers.FirstOrDefault()?.Name, route));
-        return new SlackContent($"🔴 {title} (cluster {run.Cluster}, task {TaskId(run.TaskArn)})", blocks);
+        return Content($"🔴 {title} (cluster {run.Cluster}, task {TaskId(run.TaskArn)})", blocks);
     }
 
     public static SlackContent LaunchFailure(LaunchFailed launch, RouteConfig route)
@@ -55,7 +60,7 @@ public static class SlackMessageRenderer
         var detailText = string.Join("\n", details);
         if (detailText.Length > 0)
             blocks.Add(Section("*Failures*\n" + detailText));
-        return new SlackContent($"🔴 {launch.Job} never launched: {reasons} (cluster {launch.Cluster})", blocks);
+        return Content($"🔴 {launch.Job} never launched: {reasons} (cluster {launch.Cluster})", blocks);
     }
 
     public static SlackContent MissedRun(RunMissed missed, RouteConfig route)
@@ -68,10 +73,14 @@ public static class SlackMessageRenderer
             Header($"🕳️ {missed.Job} {(slots.Count == 1 ? "missed a run" : $"missed {slots.Count} runs")}"),
             Section($"*{Escape(missed.Job)}* {Escape(what)}: no task was created within {Escape(Platform.ServiceDefaults.Configuration.DurationText.Format(missed.Grace))} of its schedule `{Escape(missed.Schedule)}`" + Mention(route)),
         };
-        return new SlackContent($"🕳️ {missed.Job} {what}", blocks);
+        return Content($"🕳️ {missed.Job} {what}", blocks);
     }
 
-    public static SlackContent Digest(DigestReady digest)
+    /// <summary>
+    /// One digest, as many messages as Slack's limits need (a route of a thousand jobs is several): each job's line is
+    /// in one of them, and each says which part it is.
+    /// </summary>
+    public static IReadOnlyList<SlackContent> Digest(DigestReady digest)
     {
         var zone = Zone(digest.TimeZone);
         string Local(DateTimeOffset t) => TimeZoneInfo.ConvertTime(t, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
@@ -91,15 +100,38 @@ public static class SlackMessageRenderer
                 parts.Add($"{j.MissedSlots} missed");
             if (j.MedianDuration is { } median)
                 parts.Add($"median {DurationText(median)}, max {DurationText(j.MaxDuration)}");
-            return $"{icon} *{Escape(j.Job)}* ({j.Status}): {Escape(string.Join(", ", parts))}";
+            // A job's line must fit a section whatever its name: a very long name is cut, its state never.
+            return $"{icon} *{Escape(Truncate(j.Job, 200))}* ({Escape(j.Status)}): {Escape(string.Join(", ", parts))}";
         }).ToList();
-        var blocks = new JsonArray { Header($"📋 Digest for {digest.Route}"), Section(Escape(period)) };
-        foreach (var chunk in lines.Chunk(20))
-            blocks.Add(Section(string.Join("\n", chunk)));
-        if (lines.Count == 0)
-            blocks.Add(Section("No jobs on this route yet. The platform is watching."));
         var totals = $"{digest.Jobs.Sum(j => j.Successes)} succeeded, {digest.Jobs.Sum(j => j.Failures + j.LaunchFailures)} failed, {digest.Jobs.Sum(j => j.MissedSlots)} missed";
-        return new SlackContent($"📋 Digest for {digest.Route}, {period}: {digest.Jobs.Count} job(s), {totals}", blocks);
+        var sections = lines.Count == 0 ? [Section("No jobs on this route yet. The platform is watching.")] : PackLines(lines).Select(Section).ToList();
+        // Two blocks of each message are its header and period.
+        var parts = sections.Chunk(SlackLimits.Blocks - 2).ToList();
+        return parts.Select((chunk, i) =>
+        {
+            var part = parts.Count == 1 ? "" : $" ({i + 1}/{parts.Count})";
+            var blocks = new JsonArray { Header($"📋 Digest for {digest.Route}{part}"), Section(Escape(period)) };
+            foreach (var section in chunk)
+                blocks.Add(section);
+            return Content($"📋 Digest for {digest.Route}{part}, {period}: {digest.Jobs.Count} job(s), {totals}", blocks);
+        }).ToList();
+    }
+
+    /// <summary>Lines joined into as few section texts as Slack's section limit allows, none split.</summary>
+    private static IEnumerable<string> PackLines(IEnumerable<string> lines)
+    {
+        var current = new System.Text.StringBuilder();
+        foreach (var line in lines)
+        {
+            if (current.Length > 0 && current.Length + 1 + line.Length > SlackLimits.SectionText)
+            {
+                yield return current.ToString();
+                current.Clear();
+            }
+            current.Append(current.Length > 0 ? "\n" : "").Append(line);
+        }
+        if (current.Length > 0)
+            yield return current.ToString();
     }
 
     public static string SlowText(RunSlow slow) =>
@@ -110,13 +142,13 @@ public static class SlackMessageRenderer
     /// <summary>The zone a message names; a zone this machine does not know shows the times in UTC.</summary>
     private static TimeZoneInfo Zone(string id) => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
 
-    public static SlackContent RetryUpdate(string text) => new(text, [Section(Escape(text))]);
+    public static SlackContent RetryUpdate(string text) => Content(text, [Section(Escape(text))]);
 
-    public static SlackContent StillFailing(string job, int failures, string latest) => new(
+    public static SlackContent StillFailing(string job, int failures, string latest) => Content(
         $"🔁 {job} is still failing ({failures}×): {latest}",
         [Section($"🔁 *{Escape(job)}* is still failing ({failures}×). Latest: {Escape(latest)}")]);
 
-    public static SlackContent Recovery(string job, int failures, RunSucceeded run) => new(
+    public static SlackContent Recovery(string job, int failures, RunSucceeded run) => Content(
         $"✅ {job} recovered after {failures} failure{(failures == 1 ? "" : "s")}",
         [Section($"✅ *{Escape(job)}* recovered after {failures} failure{(failures == 1 ? "" : "s")} (task `{Escape(TaskId(run.TaskArn))}` succeeded at {Time(run.StoppedAt)})")]);
 
@@ -129,7 +161,7 @@ public static class SlackMessageRenderer
         var jobs = alerts.Select(a => a.Job).Distinct().ToList();
         var lines = alerts.CountBy(a => (a.Job, a.Summary))
             .Select(g => $"• *{Escape(g.Key.Job)}*: {Escape(g.Key.Summary)}" + (g.Value > 1 ? $" (×{g.Value})" : ""));
-        return new(
+        return Content(
             jobs.Count == 1 ? $"🔴 {alerts.Count} alerts for {jobs[0]}" : $"🔴 {alerts.Count} alerts for {jobs.Count} jobs: {string.Join(", ", jobs)}",
             [
                 Header($"🔴 {alerts.Count} alerts at once"),
@@ -151,8 +183,15 @@ public static class SlackMessageRenderer
         _ => reason,
     };
 
-    private static JsonObject Links(string region, string cluster, string taskArn, string taskDefinitionArn, string? container, RouteConfig route) =>
-        Context($"<{AwsConsoleLinks.Task(region, cluster, taskArn)}|Task {TaskId(taskArn)}> · <{AwsConsoleLinks.Logs(region, taskDefinitionArn, taskArn, container, route.Logs)}|Logs> · `{Escape(taskArn)}`");
+    private static JsonObject Links(string region, string cluster, string taskArn, string taskDefinitionArn, string? container, RouteConfig route)
+    {
+        var task = AwsConsoleLinks.Task(region, cluster, taskArn);
+        var logs = AwsConsoleLinks.Logs(region, taskDefinitionArn, taskArn, container, route.Logs);
+        var label = $"Task {Escape(TaskId(taskArn)).Replace("|", "¦", StringComparison.Ordinal)}";
+        return Context(task is null || logs is null
+            ? $"{label} · `{Escape(taskArn)}`"
+            : $"<{task}|{label}> · <{logs}|Logs> · `{Escape(taskArn)}`");
+    }
 
     private static string TaskId(string taskArn) => AwsConsoleLinks.TaskId(taskArn);
 
@@ -167,19 +206,32 @@ public static class SlackMessageRenderer
     // Slack's mrkdwn needs only these three escaped.
     private static string Escape(string text) => text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;");
 
-    private static JsonObject Header(string text) => new() { ["type"] = "header", ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = Truncate(text, 150) } };
+    private static JsonObject Header(string text) => new()
+    {
+        ["type"] = "header", ["text"] = new JsonObject { ["type"] = "plain_text", ["text"] = Truncate(text, SlackLimits.HeaderText) },
+    };
 
-    private static JsonObject Section(string markdown) => new() { ["type"] = "section", ["text"] = Markdown(Truncate(markdown, 3000)) };
+    private static JsonObject Section(string markdown) => new() { ["type"] = "section", ["text"] = Markdown(Truncate(markdown, SlackLimits.SectionText)) };
 
-    private static JsonObject Context(string markdown) => new() { ["type"] = "context", ["elements"] = new JsonArray(Markdown(Truncate(markdown, 3000))) };
+    private static JsonObject Context(string markdown) => new() { ["type"] = "context", ["elements"] = new JsonArray(Markdown(Truncate(markdown, SlackLimits.SectionText))) };
 
     private static JsonObject Fields(params (string Name, string Value)[] fields) => new()
     {
         ["type"] = "section",
-        ["fields"] = new JsonArray([.. fields.Select(f => (JsonNode)Markdown($"*{f.Name}*\n{Escape(f.Value)}"))]),
+        ["fields"] = new JsonArray([.. fields.Take(SlackLimits.Fields).Select(f => (JsonNode)Markdown(Truncate($"*{f.Name}*\n{Escape(f.Value)}", SlackLimits.FieldText)))]),
     };
 
     private static JsonObject Markdown(string text) => new() { ["type"] = "mrkdwn", ["text"] = text };
 
-    private static string Truncate(string text, int max) => text.Length <= max ? text : text[..(max - 1)] + "…";
+    // Cut by text elements, so an emoji or a surrogate pair is never split into invalid UTF-16.
+    private static string Truncate(string text, int max)
+    {
+        if (text.Length <= max)
+            return text;
+        var end = 0;
+        var enumerator = StringInfo.GetTextElementEnumerator(text);
+        while (enumerator.MoveNext() && enumerator.ElementIndex + enumerator.GetTextElement().Length <= max - 1)
+            end = enumerator.ElementIndex + enumerator.GetTextElement().Length;
+        return text[..end] + "…";
+    }
 }

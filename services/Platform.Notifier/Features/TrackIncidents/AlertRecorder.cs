@@ -19,16 +19,19 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Acti
     private static long lastSequence;
 
     public Task RecordFailureAsync(Guid messageId, string job, string cluster, DateTimeOffset failedAt, string summary, Func<RouteConfig, SlackContent> render, CancellationToken ct) =>
-        RecordAsync(messageId, job, cluster, ct, (session, route, incident, silenced, now) =>
+        RecordAsync(messageId, job, cluster, ct, on =>
         {
-            if (incident is not { Open: true })
+            var (session, route, incident, silenced, now) = on;
+            // An incident whose alert Slack refused for good has told nobody: the next failure alerts anew.
+            if (incident is not { Open: true } || on.RootFailed)
             {
                 var alert = NewDelivery(route, job, DeliveryKind.Alert, render(route), summary, messageId, null, silenced, now);
                 session.Store(alert);
                 session.Store(new Incident
                 {
-                    Id = Incident.IdFor(route.Name, job), Route = route.Name, Job = job, Open = true, OpenedAt = now, Failures = 1,
-                    RootDeliveryId = alert.Id, LastNotifiedAt = now, LastSummary = summary, LastFailureAt = failedAt,
+                    Id = Incident.IdFor(route.Name, job), Route = route.Name, Job = job, Open = true, OpenedAt = incident is { Open: true } ? incident.OpenedAt : now,
+                    Failures = incident is { Open: true } ? incident.Failures + 1 : 1, RootDeliveryId = alert.Id, LastNotifiedAt = now, LastSummary = summary,
+                    LastFailureAt = failedAt,
                 });
                 return;
             }
@@ -51,8 +54,9 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Acti
         });
 
     public Task RecordSuccessAsync(Guid messageId, RunSucceeded run, CancellationToken ct) =>
-        RecordAsync(messageId, run.Job, run.Cluster, ct, (session, route, incident, silenced, now) =>
+        RecordAsync(messageId, run.Job, run.Cluster, ct, on =>
         {
+            var (session, route, incident, silenced, now) = on;
             if (incident is not { Open: true } || (run.StoppedAt ?? now) <= incident.LastFailureAt)
                 return;
             var content = SlackMessageRenderer.Recovery(run.Job, incident.Failures, run);
@@ -66,8 +70,9 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Acti
     /// <paramref name="important"/> one (the retries gave up, a relaunch was refused) is posted, as a message of its own.
     /// </summary>
     public Task RecordRetryUpdateAsync(Guid messageId, string job, string cluster, string text, bool important, CancellationToken ct) =>
-        RecordAsync(messageId, job, cluster, ct, (session, route, incident, silenced, now) =>
+        RecordAsync(messageId, job, cluster, ct, on =>
         {
+            var (session, route, incident, silenced, now) = on;
             var content = SlackMessageRenderer.RetryUpdate(text);
             if (incident is { Open: true } && route.Slack.CanThread)
                 session.Store(NewDelivery(route, job, DeliveryKind.ThreadUpdate, content, text, messageId, incident.RootDeliveryId, silenced, now));
@@ -75,8 +80,15 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Acti
                 session.Store(NewDelivery(route, job, incident is { Open: true } ? DeliveryKind.Reminder : DeliveryKind.Alert, content, text, messageId, null, silenced, now));
         }, onlyWithOpenIncidents: !important);
 
-    private async Task RecordAsync(Guid messageId, string job, string cluster, CancellationToken ct,
-        Action<IDocumentSession, RouteConfig, Incident?, bool, DateTimeOffset> decide, bool onlyWithOpenIncidents = false)
+    /// <summary>What one message decides for one of its routes from: the route, its incident and that incident's first alert.</summary>
+    private sealed record RouteState(IDocumentSession Session, RouteConfig Route, Incident? Incident, bool Silenced, DateTimeOffset Now, bool RootFailed)
+    {
+        public void Deconstruct(out IDocumentSession session, out RouteConfig route, out Incident? incident, out bool silenced, out DateTimeOffset now) =>
+            (session, route, incident, silenced, now) = (Session, Route, Incident, Silenced, Now);
+    }
+
+    private async Task RecordAsync(Guid messageId, string job, string cluster, CancellationToken ct, Action<RouteState> decide,
+        bool onlyWithOpenIncidents = false)
     {
         var routes = router.RoutesFor(job, cluster);
         if (routes.Count == 0)
@@ -88,10 +100,18 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Acti
         if (onlyWithOpenIncidents && !incidents.Values.Any(i => i.Open))
             return;
         var silences = await activeSilences.ListAsync(session, now, ct);
+        var roots = incidents.Values.Where(i => i.Open).Select(i => i.RootDeliveryId).ToList();
+        var failedRoots = roots.Count == 0
+            ? []
+            : (await session.LoadManyAsync<Delivery>(ct, roots)).Where(d => d.Status == DeliveryStatus.Failed).Select(d => d.Id).ToHashSet();
 
         session.Insert(new HandledMessage(messageId.ToString()));
         foreach (var route in routes)
-            decide(session, route, incidents.GetValueOrDefault(route.Name), silences.Any(s => s.Covers(job, route.Name, now)), now);
+        {
+            var incident = incidents.GetValueOrDefault(route.Name);
+            decide(new RouteState(session, route, incident, silences.Any(s => s.Covers(job, route.Name, now)), now,
+                incident is not null && failedRoots.Contains(incident.RootDeliveryId)));
+        }
         await SaveOnceAsync(session, ct);
     }
 
@@ -110,14 +130,15 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Acti
     }
 
     /// <summary>A digest goes to its own route only, whatever the silences (it is the sign that monitoring works).</summary>
-    public async Task RecordDigestAsync(Guid messageId, string routeName, SlackContent content, string summary, CancellationToken ct)
+    public async Task RecordDigestAsync(Guid messageId, string routeName, IReadOnlyList<SlackContent> parts, CancellationToken ct)
     {
         if (router.Find(routeName) is not { } route)
             return;
         var now = clock.GetUtcNow();
         await using var session = store.LightweightSession();
         session.Insert(new HandledMessage(messageId.ToString()));
-        session.Store(NewDelivery(route, "", DeliveryKind.Digest, content, summary, messageId, null, silenced: false, now));
+        foreach (var part in parts)
+            session.Store(NewDelivery(route, "", DeliveryKind.Digest, part, part.Text, messageId, null, silenced: false, now));
         await SaveOnceAsync(session, ct);
     }
 

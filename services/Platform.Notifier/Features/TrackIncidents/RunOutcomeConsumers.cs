@@ -68,8 +68,8 @@ public sealed class DigestReadyConsumer(AlertRecorder recorder) : IConsumer<Dige
 {
     public Task Consume(ConsumeContext<DigestReady> context)
     {
-        var content = SlackMessageRenderer.Digest(context.Message);
-        return recorder.RecordDigestAsync(RunFailedConsumer.MessageIdOf(context), context.Message.Route, content, content.Text, context.CancellationToken);
+        var parts = SlackMessageRenderer.Digest(context.Message);
+        return recorder.RecordDigestAsync(RunFailedConsumer.MessageIdOf(context), context.Message.Route, parts, context.CancellationToken);
     }
 }
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using MassTransit;
 using Platform.Contracts.History;
 
@@ -7,12 +5,5 @@ namespace Platform.Retry.Features.RetryFailures;
 
 public sealed class LaunchFailedConsumer(RelaunchPlanner planner) : IConsumer<LaunchFailed>
 {
-    public Task Consume(ConsumeContext<LaunchFailed> context)
-    {
-        var failed = context.Message;
-        if (failed.RequestParameters.ValueKind != JsonValueKind.Object)
-            return Task.CompletedTask;
-        var request = JsonNode.Parse(failed.RequestParameters.GetRawText())!.AsObject();
-        return planner.OnLaunchFailedAsync(failed.RunId, failed.Job, failed.Cluster, failed.StartedBy, failed.Reason, request, context.CancellationToken);
-    }
+    public Task Consume(ConsumeContext<LaunchFailed> context) => planner.OnLaunchFailedAsync(context.Message, context.CancellationToken);
 }

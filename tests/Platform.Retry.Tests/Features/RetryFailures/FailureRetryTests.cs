@@ -15,12 +15,12 @@ public class FailureRetryTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private readonly string schema = PostgresFixture.NewSchema();
     private readonly string configFile = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
-    private FakeEcs ecs = null!;
+    private FakeAws ecs = null!;
     private RetryApp app = null!;
 
     public async Task InitializeAsync()
     {
-        ecs = await FakeEcs.StartAsync();
+        ecs = await FakeAws.StartAsync();
         await File.WriteAllTextAsync(configFile, """
             monitors:
               - job: etl
@@ -39,14 +39,31 @@ public class FailureRetryTests(PostgresFixture postgres) : IAsyncLifetime
         File.Delete(configFile);
     }
 
-    private IReadOnlyList<EcsCall> RunTasks => ecs.Calls.Where(c => c.Target.EndsWith(".RunTask", StringComparison.Ordinal)).ToList();
+    private IReadOnlyList<AwsCall> RunTasks => ecs.Calls.Where(c => c.Target.EndsWith(".RunTask", StringComparison.Ordinal)).ToList();
 
-    private static RunFailed Failed(string job, FailureKind kind, JsonObject? request, string? startedBy = "events-rule/etl-schedule", string? taskId = null)
+    /// <summary>
+    /// A failed run as history publishes it. ECS shows its task STOPPED, and when <paramref name="request"/> is given,
+    /// CloudTrail holds the record of the RunTask that started it (whose eventID the message carries).
+    /// </summary>
+    private RunFailed Failed(string job, FailureKind kind, JsonObject? request, string? startedBy = "events-rule/etl-schedule", string? taskArn = null)
     {
-        var arn = "arn:aws:ecs:eu-west-1:123456789012:task/batch/" + (taskId ?? Guid.NewGuid().ToString("N"));
-        return new RunFailed(arn, job, "batch", arn, $"arn:aws:ecs:eu-west-1:123456789012:task-definition/{job}:3", "eu-west-1", "123456789012",
+        var arn = taskArn ?? "arn:aws:ecs:eu-west-1:123456789012:task/batch/" + Guid.NewGuid().ToString("N");
+        var definition = $"arn:aws:ecs:eu-west-1:123456789012:task-definition/{job}:3";
+        ecs.AddTask(new JsonObject
+        {
+            ["taskArn"] = arn, ["clusterArn"] = "arn:aws:ecs:eu-west-1:123456789012:cluster/batch", ["taskDefinitionArn"] = definition,
+            ["lastStatus"] = "STOPPED", ["desiredStatus"] = "STOPPED", ["stoppedAt"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds(),
+        });
+        string? recordId = null;
+        if (request is not null)
+        {
+            var record = new EcsEventFactory().LaunchSucceeded(request, DateTimeOffset.UtcNow, arn);
+            ecs.AddRecord(record);
+            recordId = record["detail"]!["eventID"]!.GetValue<string>();
+        }
+        return new RunFailed(arn, job, "batch", arn, definition, "eu-west-1", "123456789012",
             startedBy, $"family:{job}", kind, "Host EC2 instance terminated", "TerminationNotice", [], DateTimeOffset.UtcNow, null, DateTimeOffset.UtcNow, null,
-            request is null ? null : JsonDocument.Parse(request.ToJsonString()).RootElement.Clone());
+            request is null ? null : JsonDocument.Parse(request.ToJsonString()).RootElement.Clone(), recordId);
     }
 
     [Fact]
@@ -70,7 +87,8 @@ public class FailureRetryTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.True(JsonNode.DeepEquals(expected, call.Body), "the retry must carry every original parameter");
 
         // The retried task fails too, for a covered kind: maxAttempts is 2, so the chain ends, without a third RunTask.
-        await app.Harness.Bus.Publish(Failed("etl", FailureKind.FailedToStart, request: null, startedBy: marker));
+        var relaunched = await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<TaskRelaunched>().FirstOrDefault()), r => r is not null, what: "TaskRelaunched");
+        await app.Harness.Bus.Publish(Failed("etl", FailureKind.FailedToStart, request: null, startedBy: marker, taskArn: relaunched!.Context.Message.TaskArn));
         await Eventually.Get(() => app.Harness.Published.Any<RetriesExhausted>(), any => any, what: "RetriesExhausted");
         await Task.Delay(1_000);
         Assert.Single(RunTasks);

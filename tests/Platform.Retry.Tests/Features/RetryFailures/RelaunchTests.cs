@@ -20,12 +20,12 @@ public class RelaunchTests(PostgresFixture postgres) : IAsyncLifetime
 {
     private readonly string schema = PostgresFixture.NewSchema();
     private readonly string configFile = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
-    private FakeEcs ecs = null!;
+    private FakeAws ecs = null!;
     private RetryApp app = null!;
 
     public async Task InitializeAsync()
     {
-        ecs = await FakeEcs.StartAsync();
+        ecs = await FakeAws.StartAsync();
         await File.WriteAllTextAsync(configFile, """
             monitors:
               - job: nightly-report
@@ -53,12 +53,13 @@ public class RelaunchTests(PostgresFixture postgres) : IAsyncLifetime
         File.Delete(configFile);
     }
 
-    private IReadOnlyList<EcsCall> RunTasks => ecs.Calls.Where(c => c.Target.EndsWith(".RunTask", StringComparison.Ordinal)).ToList();
+    private IReadOnlyList<AwsCall> RunTasks => ecs.Calls.Where(c => c.Target.EndsWith(".RunTask", StringComparison.Ordinal)).ToList();
 
     [Fact]
     public async Task An_AGENT_launch_failure_delivered_twice_is_relaunched_once_with_the_complete_original_request()
     {
-        var failed = RetryApp.LaunchFailed("nightly-report");
+        var (failed, record) = RetryApp.LaunchFailure("nightly-report");
+        ecs.AddRecord(record);
         var id = Guid.NewGuid();
         await app.Harness.Bus.Publish(failed, c => c.MessageId = id);
         await app.Harness.Bus.Publish(failed, c => c.MessageId = id);
@@ -69,7 +70,7 @@ public class RelaunchTests(PostgresFixture postgres) : IAsyncLifetime
 
         var call = Assert.Single(RunTasks);
         Assert.True(call.SignatureValid);
-        var expected = JsonNode.Parse(failed.RequestParameters.GetRawText())!.AsObject();
+        var expected = record["detail"]!["requestParameters"]!.AsObject().DeepClone().AsObject();
         Assert.Matches("^platform/[0-9a-f]{16}/2$", call.Body["startedBy"]!.GetValue<string>());
         Assert.True(call.Body["startedBy"]!.GetValue<string>().Length <= 36);
         Assert.Equal(call.Body["startedBy"]!.GetValue<string>().Split('/')[1] + "-2", call.Body["clientToken"]!.GetValue<string>());
@@ -85,7 +86,7 @@ public class RelaunchTests(PostgresFixture postgres) : IAsyncLifetime
     [Fact]
     public async Task A_reason_outside_the_policy_is_not_relaunched()
     {
-        await app.Harness.Bus.Publish(RetryApp.LaunchFailed("nightly-report", "RESOURCE:MEMORY"));
+        await app.Harness.Bus.Publish(RetryApp.LaunchFailure("nightly-report", "RESOURCE:MEMORY").Message);
         Assert.True(await app.Harness.Consumed.Any<Platform.Contracts.History.LaunchFailed>());
         await Task.Delay(1_500);
         Assert.Empty(RunTasks);
@@ -103,7 +104,9 @@ public class RelaunchTests(PostgresFixture postgres) : IAsyncLifetime
             await context.Response.WriteAsync("{\"tasks\":[],\"failures\":[{\"arn\":\"arn:aws:ecs:eu-west-1:123456789012:container-instance/batch/1\",\"reason\":\"AGENT\"}]}");
             return true;
         };
-        await app.Harness.Bus.Publish(RetryApp.LaunchFailed("nightly-report"));
+        var (failed, record) = RetryApp.LaunchFailure("nightly-report");
+        ecs.AddRecord(record);
+        await app.Harness.Bus.Publish(failed);
 
         await Eventually.Get(() => app.Harness.Published.Any<RetriesExhausted>(), any => any, TimeSpan.FromSeconds(20), "RetriesExhausted");
         var calls = RunTasks;
@@ -111,7 +114,7 @@ public class RelaunchTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.Equal(["2", "3"], calls.Select(c => c.Body["startedBy"]!.GetValue<string>().Split('/')[2]));
 
         // CloudTrail's record of the last failed RunTask arrives later, carrying our marker: it ends nothing new.
-        await app.Harness.Bus.Publish(RetryApp.LaunchFailed("nightly-report", startedBy: calls[^1].Body["startedBy"]!.GetValue<string>()));
+        await app.Harness.Bus.Publish(RetryApp.LaunchFailure("nightly-report", startedBy: calls[^1].Body["startedBy"]!.GetValue<string>()).Message);
         await Task.Delay(2_000);
         Assert.Equal(2, RunTasks.Count);
         var exhausted = Assert.Single(app.Harness.Published.Select<RetriesExhausted>()).Context.Message;
@@ -123,7 +126,9 @@ public class RelaunchTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task A_restart_during_the_backoff_relaunches_once_at_the_due_time()
     {
         var published = DateTimeOffset.UtcNow;
-        await app.Harness.Bus.Publish(RetryApp.LaunchFailed("slow-report"));
+        var (failed, record) = RetryApp.LaunchFailure("slow-report");
+        ecs.AddRecord(record);
+        await app.Harness.Bus.Publish(failed);
         await Eventually.Get(() => app.Harness.Published.Any<RelaunchScheduled>(), any => any, what: "RelaunchScheduled");
         await app.DisposeAsync();
         Assert.Empty(RunTasks);

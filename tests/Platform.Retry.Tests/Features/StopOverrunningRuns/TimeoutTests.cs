@@ -17,39 +17,33 @@ public class TimeoutTests(PostgresFixture postgres) : IAsyncLifetime
     private const string Refused = "arn:aws:ecs:eu-west-1:123456789012:task/batch/0000000000000000000000000000ref1";
     private readonly string schema = PostgresFixture.NewSchema();
     private readonly string configFile = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
-    private FakeEcs ecs = null!;
+    private FakeAws ecs = null!;
     private RetryApp app = null!;
 
     public async Task InitializeAsync()
     {
-        ecs = await FakeEcs.StartAsync();
+        ecs = await FakeAws.StartAsync();
         ecs.Intercept = async (context, _) =>
         {
             var target = context.Request.Headers["X-Amz-Target"].ToString();
-            if (target.EndsWith(".StopTask", StringComparison.Ordinal) && ecs.Calls[^1].Body["task"]!.GetValue<string>() == Refused)
-            {
-                context.Response.StatusCode = 400;
-                context.Response.ContentType = "application/x-amz-json-1.1";
-                await context.Response.WriteAsync("{\"__type\":\"InvalidParameterException\",\"message\":\"The referenced task was not found.\"}");
-                return true;
-            }
-            if (!target.EndsWith(".DescribeTasks", StringComparison.Ordinal))
+            if (!target.EndsWith(".StopTask", StringComparison.Ordinal) || ecs.Calls[^1].Body["task"]!.GetValue<string>() != Refused)
                 return false;
-            var asked = ecs.Calls[^1].Body["tasks"]!.AsArray().Select(t => t!.GetValue<string>());
-            var tasks = new JsonArray([.. asked.Select(arn => new JsonObject
-            {
-                ["taskArn"] = arn,
-                ["lastStatus"] = arn == Finished ? "STOPPED" : "RUNNING",
-                ["desiredStatus"] = arn == Finished ? "STOPPED" : "RUNNING",
-            })]);
+            context.Response.StatusCode = 400;
             context.Response.ContentType = "application/x-amz-json-1.1";
-            await context.Response.WriteAsync(new JsonObject { ["tasks"] = tasks, ["failures"] = new JsonArray() }.ToJsonString());
+            await context.Response.WriteAsync("{\"__type\":\"InvalidParameterException\",\"message\":\"The referenced task was not found.\"}");
             return true;
         };
+        var now = DateTimeOffset.UtcNow;
+        ecs.AddTask(EcsTask(Running, "nightly-report", "RUNNING", now));
+        ecs.AddTask(EcsTask(Finished, "nightly-report", "STOPPED", now));
+        ecs.AddTask(EcsTask(Refused, "nightly-report", "RUNNING", now));
         await File.WriteAllTextAsync(configFile, """
+            clusters: [batch]
             monitors:
               - job: nightly-report
                 timeout: 2s
+              - job: long-export
+                timeout: 1h
             """);
         app = new RetryApp(postgres, ecs, schema, configFile);
         _ = app.Server;
@@ -63,8 +57,62 @@ public class TimeoutTests(PostgresFixture postgres) : IAsyncLifetime
         File.Delete(configFile);
     }
 
-    private static RunStarted Started(string taskArn, string job = "nightly-report") =>
-        new(taskArn, job, "batch", taskArn, "eu-west-1", DateTimeOffset.UtcNow, "events-rule/nightly");
+    private static RunStarted Started(string taskArn, string job = "nightly-report", DateTimeOffset? createdAt = null, string cluster = "batch",
+        bool replayed = false) =>
+        new(taskArn, job, cluster, taskArn, "eu-west-1", createdAt ?? DateTimeOffset.UtcNow, "events-rule/nightly", replayed);
+
+    /// <summary>A task as ECS's DescribeTasks describes it (the fields of the API reference's Task object that matter here).</summary>
+    private static JsonObject EcsTask(string arn, string family, string status, DateTimeOffset createdAt, string cluster = "batch") => new()
+    {
+        ["taskArn"] = arn,
+        ["clusterArn"] = $"arn:aws:ecs:eu-west-1:123456789012:cluster/{cluster}",
+        ["taskDefinitionArn"] = $"arn:aws:ecs:eu-west-1:123456789012:task-definition/{family}:7",
+        ["lastStatus"] = status,
+        ["desiredStatus"] = status == "STOPPED" ? "STOPPED" : "RUNNING",
+        ["createdAt"] = createdAt.ToUnixTimeMilliseconds() / 1000.0,
+    };
+
+    private IReadOnlyList<string> Stopped => ecs.Calls.Where(c => c.Target.EndsWith(".StopTask", StringComparison.Ordinal))
+        .Select(c => c.Body["task"]!.GetValue<string>()).ToList();
+
+    [Fact]
+    public async Task Forged_RUNNING_events_stop_nothing_that_ECS_does_not_show_as_the_jobs_overdue_task()
+    {
+        var now = DateTimeOffset.UtcNow;
+        // A real task of another job, claimed as nightly-report's.
+        var otherJobs = "arn:aws:ecs:eu-west-1:123456789012:task/batch/0000000000000000000000000000oth1";
+        ecs.AddTask(EcsTask(otherJobs, "billing-api", "RUNNING", now.AddHours(-3)));
+        // long-export's own task, which ECS created a minute ago, claimed to be two hours old (its timeout is 1h).
+        var young = "arn:aws:ecs:eu-west-1:123456789012:task/batch/0000000000000000000000000000yng1";
+        ecs.AddTask(EcsTask(young, "long-export", "RUNNING", now.AddMinutes(-1)));
+        // nightly-report's task, but ECS shows it in another cluster than the event claimed.
+        var elsewhere = "arn:aws:ecs:eu-west-1:123456789012:task/batch/0000000000000000000000000000els1";
+        ecs.AddTask(EcsTask(elsewhere, "nightly-report", "RUNNING", now.AddHours(-3), cluster: "prod"));
+        // A cluster outside the platform file's clusters, and an import's run: never even asked about.
+        var unwatched = "arn:aws:ecs:eu-west-1:123456789012:task/prod/0000000000000000000000000000prd1";
+        ecs.AddTask(EcsTask(unwatched, "nightly-report", "RUNNING", now.AddHours(-3), cluster: "prod"));
+        var imported = "arn:aws:ecs:eu-west-1:123456789012:task/batch/0000000000000000000000000000imp1";
+        ecs.AddTask(EcsTask(imported, "nightly-report", "RUNNING", now.AddHours(-3)));
+
+        await app.Harness.Bus.Publish(Started(otherJobs, createdAt: now.AddHours(-2)));
+        await app.Harness.Bus.Publish(Started(young, job: "long-export", createdAt: now.AddHours(-2)));
+        await app.Harness.Bus.Publish(Started(elsewhere, createdAt: now.AddHours(-2)));
+        await app.Harness.Bus.Publish(Started(unwatched, createdAt: now.AddHours(-2), cluster: "prod"));
+        await app.Harness.Bus.Publish(Started(imported, createdAt: now.AddHours(-2), replayed: true));
+        // A genuine overdue task, published last: once it is stopped, every watch before it was judged.
+        await app.Harness.Bus.Publish(Started(Running));
+
+        await Eventually.Get(() => Task.FromResult(Stopped), s => s.Count >= 1, TimeSpan.FromSeconds(15), "the genuine overdue task stopped");
+        await Task.Delay(1_000);
+        Assert.Equal([Running], Stopped);
+        var described = ecs.Calls.Where(c => c.Target.EndsWith(".DescribeTasks", StringComparison.Ordinal))
+            .SelectMany(c => c.Body["tasks"]!.AsArray()).Select(t => t!.GetValue<string>()).ToList();
+        Assert.Contains(otherJobs, described);
+        Assert.Contains(young, described);
+        Assert.DoesNotContain(unwatched, described);
+        Assert.DoesNotContain(imported, described);
+        Assert.Single(app.Harness.Published.Select<RunTimedOut>());
+    }
 
     [Fact]
     public async Task A_run_still_running_at_its_timeout_is_stopped_once_one_that_ended_is_left_alone_and_a_refused_stop_is_not_retried()

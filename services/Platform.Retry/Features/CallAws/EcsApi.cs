@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Refit;
 
-namespace Platform.Retry.Features.CallEcs;
+namespace Platform.Retry.Features.CallAws;
 
 /// <summary>
 /// The three ECS calls the retry service makes, on ECS's JSON 1.1 protocol (<c>POST /</c> with <c>X-Amz-Target</c>).
@@ -25,7 +25,8 @@ public interface IEcsApi
 }
 
 public sealed record EcsTask(string TaskArn, string? LastStatus, string? DesiredStatus, string? StartedBy, string? Group,
-    DateTimeOffset? CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? StoppedAt, string? StoppedReason);
+    DateTimeOffset? CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? StoppedAt, string? StoppedReason,
+    string? ClusterArn = null, string? TaskDefinitionArn = null);
 
 public sealed record EcsFailure(string? Arn, string? Reason, string? Detail);
 

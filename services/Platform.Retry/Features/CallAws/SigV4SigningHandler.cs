@@ -1,17 +1,16 @@
 using System.Net.Http.Headers;
 using Amazon;
-using Amazon.Runtime;
 using Amazon.Runtime.Credentials;
 using Amazon.Runtime.Signing;
-using Microsoft.Extensions.Options;
 
-namespace Platform.Retry.Features.CallEcs;
+namespace Platform.Retry.Features.CallAws;
 
 /// <summary>
-/// Signs every attempt with SigV4 (service <c>ecs</c>), after any retry handler, so a retried request carries a
-/// fresh signature. Credentials come from the default chain: environment, profile, ECS task role.
+/// Signs every attempt with SigV4 for one AWS service (its signing name, e.g. <c>ecs</c>, <c>cloudtrail</c>), after any
+/// retry handler, so a retried request carries a fresh signature. Both services speak JSON 1.1. Credentials come
+/// from the default chain: environment, profile, ECS task role.
 /// </summary>
-public sealed class SigV4SigningHandler(IOptions<RetryOptions> options, DefaultAWSCredentialsIdentityResolver credentials) : DelegatingHandler
+public sealed class SigV4SigningHandler(string service, string region, DefaultAWSCredentialsIdentityResolver credentials) : DelegatingHandler
 {
     private static readonly MediaTypeHeaderValue AmzJson = new("application/x-amz-json-1.1");
 
@@ -37,8 +36,8 @@ public sealed class SigV4SigningHandler(IOptions<RetryOptions> options, DefaultA
         var signed = await AWSSigV4Signer.SignAsync(signing, new AWSSigV4Parameters
         {
             Credentials = identity,
-            Region = RegionEndpoint.GetBySystemName(options.Value.Ecs.Region),
-            Service = "ecs",
+            Region = RegionEndpoint.GetBySystemName(region),
+            Service = service,
             SignPayload = true,
         }, cancellationToken);
         foreach (var (name, value) in signed.Headers)

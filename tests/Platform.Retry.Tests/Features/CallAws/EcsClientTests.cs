@@ -4,25 +4,25 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.EcsSamples;
-using Platform.Retry.Features.CallEcs;
+using Platform.Retry.Features.CallAws;
 using Refit;
 using Xunit;
 
-namespace Platform.Retry.Tests.Features.CallEcs;
+namespace Platform.Retry.Tests.Features.CallAws;
 
 [Collection(Platform.Retry.Tests.Features.RetryFailures.RetryCollection.Name)]
 public class EcsClientTests(Platform.Testing.PostgresFixture postgres) : IAsyncLifetime
 {
     private readonly string schema = Platform.Testing.PostgresFixture.NewSchema();
-    private FakeEcs ecs = null!;
+    private FakeAws ecs = null!;
     private WebApplicationFactory<RetryOptions> app = null!;
 
     public async Task InitializeAsync()
     {
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
-        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", FakeEcs.AccessKey);
-        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", FakeEcs.SecretKey);
-        ecs = await FakeEcs.StartAsync();
+        Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", FakeAws.AccessKey);
+        Environment.SetEnvironmentVariable("AWS_SECRET_ACCESS_KEY", FakeAws.SecretKey);
+        ecs = await FakeAws.StartAsync();
         app = new WebApplicationFactory<RetryOptions>().WithWebHostBuilder(builder =>
         {
             builder.UseSetting("Bus:Transport", "InMemory");
@@ -53,7 +53,7 @@ public class EcsClientTests(Platform.Testing.PostgresFixture postgres) : IAsyncL
         var call = Assert.Single(ecs.Calls);
         Assert.True(call.SignatureValid, "the fake ECS recomputes the signature from the request; it must match");
         Assert.Equal("AmazonEC2ContainerServiceV20141113.RunTask", call.Target);
-        Assert.Contains($"Credential={FakeEcs.AccessKey}/", call.Authorization);
+        Assert.Contains($"Credential={FakeAws.AccessKey}/", call.Authorization);
         Assert.Contains("/eu-west-1/ecs/aws4_request", call.Authorization);
         Assert.True(JsonNode.DeepEquals(recorded, call.Body), "every field of the original request must be sent");
         var task = Assert.Single(response.Tasks!);

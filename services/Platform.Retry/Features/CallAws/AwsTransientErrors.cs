@@ -1,10 +1,10 @@
 using System.Net;
 using Polly;
 
-namespace Platform.Retry.Features.CallEcs;
+namespace Platform.Retry.Features.CallAws;
 
-/// <summary>What is worth retrying against ECS: 5xx, 429, network failures, and JSON 1.1's throttling errors (HTTP 400).</summary>
-public static class EcsTransientErrors
+/// <summary>What is worth retrying against ECS and CloudTrail: 5xx, 429, network failures, and JSON 1.1's throttling errors (HTTP 400).</summary>
+public static class AwsTransientErrors
 {
     public static async ValueTask<bool> IsTransientAsync(Outcome<HttpResponseMessage> outcome)
     {

@@ -1,0 +1,179 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Amazon;
+using Amazon.Runtime;
+using Amazon.Runtime.Signing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Platform.Retry.Tests;
+
+public sealed record AwsCall(string Target, JsonObject Body, string Authorization, bool SignatureValid);
+
+/// <summary>
+/// The AWS APIs the retry service calls, as one real HTTP server on loopback (as <c>Aws:ServiceUrl</c> sends every call
+/// to one endpoint): ECS's JSON 1.1 (RunTask, StopTask, DescribeTasks over the tasks it knows) and CloudTrail's
+/// LookupEvents over the records it was given. It recomputes each request's SigV4 signature for the service its
+/// <c>X-Amz-Target</c> names, and refuses (403) a request whose Authorization does not match, as AWS would.
+/// </summary>
+public sealed class FakeAws : IAsyncDisposable
+{
+    public const string AccessKey = "AKIDEXAMPLETEST00001";
+    public const string SecretKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+    private const string CloudTrailTarget = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents";
+    private readonly WebApplication app;
+    private readonly ConcurrentQueue<AwsCall> calls = new();
+    private readonly ConcurrentDictionary<string, JsonObject> records = new();
+    private readonly ConcurrentDictionary<string, JsonObject> tasks = new();
+
+    private FakeAws(WebApplication app) => this.app = app;
+
+    public IReadOnlyList<AwsCall> Calls => calls.ToList();
+
+    /// <summary>Answers before the normal handling; return true when it wrote the response.</summary>
+    public Func<HttpContext, int, Task<bool>>? Intercept { get; set; }
+
+    public string BaseUrl => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+    public static async Task<FakeAws> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var aws = new FakeAws(app);
+        app.MapPost("/", aws.HandleAsync);
+        await app.StartAsync();
+        return aws;
+    }
+
+    /// <summary>CloudTrail knows this record from now on (an EventBridge "AWS API Call via CloudTrail" event, or its detail).</summary>
+    public void AddRecord(JsonObject cloudTrailEvent)
+    {
+        var record = cloudTrailEvent["detail"] as JsonObject ?? cloudTrailEvent;
+        records[record["eventID"]!.GetValue<string>()] = (JsonObject)record.DeepClone();
+    }
+
+    /// <summary>DescribeTasks shows this task (ECS's shape: taskArn, clusterArn, taskDefinitionArn, lastStatus, createdAt…).</summary>
+    public void AddTask(JsonObject task) => tasks[task["taskArn"]!.GetValue<string>()] = task;
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var buffer = new MemoryStream();
+        await context.Request.Body.CopyToAsync(buffer);
+        var body = buffer.ToArray();
+        var target = context.Request.Headers["X-Amz-Target"].ToString();
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var valid = await SignatureMatchesAsync(context.Request, body, authorization, target == CloudTrailTarget ? "cloudtrail" : "ecs");
+        calls.Enqueue(new AwsCall(target, (JsonObject)JsonNode.Parse(body)!, authorization, valid));
+
+        if (context.Request.ContentType != "application/x-amz-json-1.1" || !valid)
+        {
+            context.Response.StatusCode = 403;
+            await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["__type"] = "InvalidSignatureException", ["message"] = "signature does not match" });
+            return;
+        }
+        if (Intercept is { } intercept && await intercept(context, calls.Count))
+            return;
+
+        context.Response.ContentType = "application/x-amz-json-1.1";
+        var request = JsonNode.Parse(body)!;
+        var response = target switch
+        {
+            "AmazonEC2ContainerServiceV20141113.RunTask" => RunTask(request),
+            "AmazonEC2ContainerServiceV20141113.StopTask" => new JsonObject
+            {
+                ["task"] = new JsonObject { ["taskArn"] = request["task"]!.DeepClone(), ["lastStatus"] = "RUNNING", ["desiredStatus"] = "STOPPED", ["stoppedReason"] = request["reason"]!.DeepClone() },
+            },
+            "AmazonEC2ContainerServiceV20141113.DescribeTasks" => DescribeTasks(request),
+            CloudTrailTarget => LookupEvents(request),
+            _ => new JsonObject { ["tasks"] = new JsonArray(), ["failures"] = new JsonArray() },
+        };
+        await context.Response.WriteAsync(response.ToJsonString());
+    }
+
+    private JsonObject RunTask(JsonNode request)
+    {
+        var cluster = request["cluster"]?.GetValue<string>() ?? "default";
+        var task = new JsonObject
+        {
+            ["taskArn"] = $"arn:aws:ecs:eu-west-1:123456789012:task/{cluster[(cluster.LastIndexOf('/') + 1)..]}/{Guid.NewGuid():N}",
+            ["clusterArn"] = cluster.StartsWith("arn:", StringComparison.Ordinal) ? cluster : $"arn:aws:ecs:eu-west-1:123456789012:cluster/{cluster}",
+            ["taskDefinitionArn"] = request["taskDefinition"]?.DeepClone(),
+            ["lastStatus"] = "PROVISIONING",
+            ["desiredStatus"] = "RUNNING",
+            ["startedBy"] = request["startedBy"]?.DeepClone(),
+            ["createdAt"] = 1763604000.123, // seconds with a fraction, as ECS writes times
+        };
+        AddTask(task);
+        return new JsonObject { ["tasks"] = new JsonArray(task.DeepClone()), ["failures"] = new JsonArray() };
+    }
+
+    private JsonObject DescribeTasks(JsonNode request)
+    {
+        var found = new JsonArray();
+        var missing = new JsonArray();
+        foreach (var arn in request["tasks"]!.AsArray().Select(t => t!.GetValue<string>()))
+        {
+            if (tasks.TryGetValue(arn, out var task))
+                found.Add(task.DeepClone());
+            else
+                missing.Add(new JsonObject { ["arn"] = arn, ["reason"] = "MISSING" });
+        }
+        return new JsonObject { ["tasks"] = found, ["failures"] = missing };
+    }
+
+    // LookupEvents' response as CloudTrail's API reference gives it: Events[] with the whole record as a JSON string.
+    private JsonObject LookupEvents(JsonNode request)
+    {
+        var attribute = request["LookupAttributes"]![0]!;
+        var events = new JsonArray();
+        if (attribute["AttributeKey"]!.GetValue<string>() == "EventId" && records.TryGetValue(attribute["AttributeValue"]!.GetValue<string>(), out var record))
+        {
+            events.Add(new JsonObject
+            {
+                ["EventId"] = record["eventID"]!.DeepClone(),
+                ["EventName"] = record["eventName"]!.DeepClone(),
+                ["EventSource"] = record["eventSource"]!.DeepClone(),
+                ["EventTime"] = DateTimeOffset.Parse(record["eventTime"]!.GetValue<string>(), CultureInfo.InvariantCulture).ToUnixTimeSeconds(),
+                ["ReadOnly"] = "false",
+                ["Resources"] = new JsonArray(),
+                ["CloudTrailEvent"] = record.ToJsonString(),
+            });
+        }
+        return new JsonObject { ["Events"] = events };
+    }
+
+    private static async Task<bool> SignatureMatchesAsync(HttpRequest request, byte[] body, string authorization, string service)
+    {
+        var date = request.Headers["X-Amz-Date"].ToString();
+        if (!authorization.StartsWith("AWS4-HMAC-SHA256 ", StringComparison.Ordinal) || date.Length == 0)
+            return false;
+        var signing = new AWSSigningRequest
+        {
+            HttpMethod = HttpMethod.Post,
+            RequestUri = new Uri($"http://{request.Host}{request.Path}"),
+            Content = body,
+        };
+        signing.Headers["host"] = request.Host.ToString();
+        signing.Headers["content-type"] = request.ContentType ?? "";
+        signing.Headers["x-amz-target"] = request.Headers["X-Amz-Target"].ToString();
+        var expected = await AWSSigV4Signer.SignAsync(signing, new AWSSigV4Parameters
+        {
+            Credentials = new BasicAWSCredentials(AccessKey, SecretKey),
+            Region = RegionEndpoint.EUWest1,
+            Service = service,
+            SignPayload = true,
+            SignedAt = DateTime.ParseExact(date, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal),
+        }, CancellationToken.None);
+        return expected.Headers.TryGetValue("Authorization", out var value) && value == authorization;
+    }
+
+    public async ValueTask DisposeAsync() => await app.DisposeAsync();
+}
