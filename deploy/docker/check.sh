@@ -63,7 +63,7 @@ common=(--network host -e "ConnectionStrings__Postgres=$pg" -e "ConnectionString
   -e Ingest__ApiKey="$key" -e Aws__Region=eu-west-1 -e Aws__ServiceUrl=http://127.0.0.1:18185 -e AWS_EC2_METADATA_DISABLED=true
   -e AWS_ACCESS_KEY_ID=AKIDCONTAINERCHECK01 -e AWS_SECRET_ACCESS_KEY=container-check -e History__Schema=container_check_history
   -e Notifier__Schema=container_check_notifier -e Retry__Schema=container_check_retry -e Digest__Schema=container_check_digest
-  -e Digest__HistoryUrl=http://127.0.0.1:18181/ -e Simulator__IngestUrl=http://127.0.0.1:18180/
+  -e Digest__HistoryUrl=http://127.0.0.1:18181/ -e Simulator__IngestUrl=http://127.0.0.1:18180/ -e Dashboard__AccessKey="$key" -e Notifier__ReadApiKey="$key"
   -e Simulator__IngestApiKey="$key")
 declare -A ports=([ingest]=18180 [history]=18181 [notifier]=18182 [retry]=18183 [allinone]=18184 [ecssimulator]=18185 [digest]=18186)
 cleanup() { for name in "${!ports[@]}"; do docker rm -f "check-$name" >/dev/null 2>&1 || true; done; }
@@ -99,15 +99,17 @@ done
 expect "ingest POST /events without the key" 401 -X POST -H 'Content-Type: application/json' -d '[]' http://127.0.0.1:18180/events
 expect "ingest POST /events" 202 -X POST -H 'Content-Type: application/json' -H "X-Api-Key: $key" -d '[]' http://127.0.0.1:18180/events
 expect "simulator launches a task (its events go to ingest)" 200 -X POST http://127.0.0.1:18185/_simulator/launch/container-check
-expect "history GET /jobs" 200 http://127.0.0.1:18181/jobs
-expect "notifier GET /deliveries" 200 http://127.0.0.1:18182/deliveries
+expect "history GET /jobs without the key" 401 http://127.0.0.1:18181/jobs
+expect "history GET /jobs" 200 -H "X-Api-Key: $key" http://127.0.0.1:18181/jobs
+expect "notifier GET /deliveries without the key" 401 http://127.0.0.1:18182/deliveries
+expect "notifier GET /deliveries" 200 -H "X-Api-Key: $key" http://127.0.0.1:18182/deliveries
 expect "retry GET /health" 200 http://127.0.0.1:18183/health
-expect "allinone GET /jobs" 200 http://127.0.0.1:18184/jobs
+expect "allinone GET /jobs" 200 -H "X-Api-Key: $key" http://127.0.0.1:18184/jobs
 expect "digest GET /health" 200 http://127.0.0.1:18186/health
-expect "history GET /reports (what digest asks)" 200 "http://127.0.0.1:18181/reports?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z"
+expect "history GET /reports (what digest asks)" 200 -H "X-Api-Key: $key" "http://127.0.0.1:18181/reports?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z"
 recorded=""
 for _ in $(seq 1 60); do
-  curl -s http://127.0.0.1:18181/jobs/container-check/runs | grep -q '"status":"succeeded"' && { recorded=1; break; }; sleep 1
+  curl -s -H "X-Api-Key: $key" http://127.0.0.1:18181/jobs/container-check/runs | grep -q '"status":"succeeded"' && { recorded=1; break; }; sleep 1
 done
 if [ -n "$recorded" ]; then log "ok   the simulated run went simulator → ingest → RabbitMQ → history: succeeded"; else log "FAIL history has no succeeded run of the simulated task"; failed=1; fi
 

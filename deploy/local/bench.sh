@@ -18,7 +18,7 @@ id="bench$(date +%s)"
 as_root rabbitmqctl -q add_vhost "$id"
 as_root rabbitmqctl -q set_permissions -p "$id" guest '.*' '.*' '.*'
 export ConnectionStrings__Postgres="$PLATFORM_TEST_POSTGRES" ConnectionStrings__RabbitMq="${PLATFORM_TEST_RABBITMQ%/}/$id"
-export Bus__Transport=RabbitMq Ingest__ApiKey="bench-key-$id" History__Schema="$id" Notifier__Schema="${id}_n"
+export Bus__Transport=RabbitMq Ingest__ApiKey="bench-key-$id" Dashboard__AccessKey="bench-read-key-$id" History__Schema="$id" Notifier__Schema="${id}_n"
 bin() { echo "services/$1/bin/Release/net10.0/$1.dll"; }
 export Retry__Schema="${id}_r" Digest__Schema="${id}_d"
 pids=()

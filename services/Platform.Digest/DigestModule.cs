@@ -14,7 +14,12 @@ public static class DigestModule
     public static IHostApplicationBuilder AddDigest(this IHostApplicationBuilder builder)
     {
         builder.Services.AddPlatformOptions<DigestOptions>()
-            .Configure<IConfiguration>((o, config) => o.ConnectionString ??= config.GetConnectionString("Postgres"));
+            .Configure<IConfiguration>((o, config) =>
+            {
+                o.ConnectionString ??= config.GetConnectionString("Postgres");
+                // In one process with history (AllInOne), history's own key is at hand.
+                o.HistoryApiKey ??= config["Dashboard:AccessKey"];
+            });
         builder.Services.AddPlatformConfig();
         builder.Services.AddHealthChecks().AddPostgres("digest-postgres", sp => sp.GetRequiredService<IOptions<DigestOptions>>().Value.ConnectionString!);
         builder.Services.AddMartenStore<IDigestStore>(sp =>
@@ -28,7 +33,12 @@ public static class DigestModule
             return opts;
         }).ApplyAllDatabaseChangesOnStartup();
         builder.Services.AddRefitGeneratedClient<IHistoryReportsApi>()
-            .ConfigureHttpClient((sp, client) => client.BaseAddress = sp.GetRequiredService<IOptions<DigestOptions>>().Value.HistoryUrl)
+            .ConfigureHttpClient((sp, client) =>
+            {
+                var options = sp.GetRequiredService<IOptions<DigestOptions>>().Value;
+                client.BaseAddress = options.HistoryUrl;
+                client.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, options.HistoryApiKey);
+            })
             .AddStandardResilienceHandler();
         builder.Services.AddHostedService<DigestScheduler>();
         return builder;

@@ -18,6 +18,12 @@ public sealed class DigestOptions : IPlatformOptions
     [Required(ErrorMessage = "Digest:HistoryUrl is required (set Digest__HistoryUrl to history's base URL).")]
     public Uri? HistoryUrl { get; set; }
 
+    /// <summary>History's read key (its <c>Dashboard:AccessKey</c>), sent with each report request.</summary>
+    [Required(ErrorMessage = "Digest:HistoryApiKey is required (set Digest__HistoryApiKey to history's Dashboard__AccessKey).")]
+    [MinLength(16, ErrorMessage = "Digest:HistoryApiKey must be at least 16 characters.")]
+    public string? HistoryApiKey { get; set; }
+
     /// <summary>How often the routes' digest schedules are checked.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan CheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

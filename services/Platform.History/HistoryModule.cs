@@ -42,8 +42,8 @@ public static class HistoryModule
 
     public static IEndpointRouteBuilder MapHistory(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/reports", GetReportsEndpoint.HandleAsync);
-        var jobs = app.MapGroup("/jobs");
+        app.MapGet("/reports", GetReportsEndpoint.HandleAsync).RequireHistoryReadAccess();
+        var jobs = app.MapGroup("/jobs").RequireHistoryReadAccess();
         jobs.MapGet("/", JobEndpoints.ListAsync);
         jobs.MapGet("/{name}", JobEndpoints.GetAsync);
         jobs.MapGet("/{name}/runs", GetJobRunsEndpoint.HandleAsync);

@@ -75,12 +75,14 @@ public static class NotifierModule
 
     public static IEndpointRouteBuilder MapNotifier(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/deliveries", DeliveryLogEndpoint.HandleAsync);
-        app.MapGet("/incidents", IncidentEndpoints.ListAsync);
-        var silences = app.MapGroup("/silences");
-        silences.MapGet("/", SilenceEndpoints.ListAsync);
+        // Reads show alert texts, task ARNs and account ids: the read key (the dashboard's) or the admin key opens them.
+        static IEnumerable<string?> ReadKeys(IServiceProvider sp) =>
+            sp.GetRequiredService<IOptions<NotifierOptions>>().Value is var o ? [o.ReadApiKey, o.AdminApiKey] : [];
+        app.MapGet("/deliveries", DeliveryLogEndpoint.HandleAsync).RequireApiKey(ReadKeys);
+        app.MapGet("/incidents", IncidentEndpoints.ListAsync).RequireApiKey(ReadKeys);
+        app.MapGet("/silences", SilenceEndpoints.ListAsync).RequireApiKey(ReadKeys);
         var admin = app.MapGroup("/silences")
-            .RequireApiKey(sp => sp.GetRequiredService<IOptions<NotifierOptions>>().Value.AdminApiKey ?? "");
+            .RequireApiKey(sp => sp.GetRequiredService<IOptions<NotifierOptions>>().Value.AdminApiKey);
         admin.MapPost("/", SilenceEndpoints.CreateAsync);
         admin.MapDelete("/{id:guid}", SilenceEndpoints.DeleteAsync);
         return app;

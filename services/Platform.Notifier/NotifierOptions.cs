@@ -18,11 +18,18 @@ public sealed class NotifierOptions : IPlatformOptions
     [Required]
     public Uri SlackApiUrl { get; set; } = new("https://slack.com/");
 
-    /// <summary>The key that the admin endpoints (<c>POST /silences</c>) require in <c>X-Api-Key</c>.</summary>
+    /// <summary>The key that the admin endpoints (<c>POST /silences</c>) require in <c>X-Api-Key</c>; it opens the reads too.</summary>
+    [MinLength(16, ErrorMessage = "Notifier:AdminApiKey must be at least 16 characters.")]
     public string? AdminApiKey { get; set; }
 
+    /// <summary>The key that the reads (<c>GET /deliveries</c>, <c>/incidents</c>, <c>/silences</c>) take: the dashboard's.</summary>
+    [MinLength(16, ErrorMessage = "Notifier:ReadApiKey must be at least 16 characters.")]
+    public string? ReadApiKey { get; set; }
+
     /// <summary>At most one message per this interval to one destination (Slack's own limit is about one per second).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00")]
     public TimeSpan MinimumInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00")]
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

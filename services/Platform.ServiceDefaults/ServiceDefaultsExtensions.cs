@@ -31,16 +31,25 @@ public static class ServiceDefaultsExtensions
         });
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
         builder.Services.AddSingleton(TimeProvider.System);
+        // Modules add their policies (the dashboard's sign-in); a refused request is told to come back later.
+        builder.Services.AddRateLimiter(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
+        builder.Services.AddPlatformOptions<HttpOptions>();
         return builder;
     }
 
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        // Behind a TLS-terminating proxy that the operator named, the request is HTTPS (so cookies are Secure) and
+        // comes from the client the proxy saw; X-Forwarded-* from anyone else is ignored.
+        if (app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<HttpOptions>>().Value.ForwardedHeaders() is { } forwarded)
+            app.UseForwardedHeaders(forwarded);
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
         });
         app.UseStatusCodePages();
+        app.UseEndpointAccess();
+        app.UseRateLimiter();
         app.MapHealthChecks("/health");
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         return app;

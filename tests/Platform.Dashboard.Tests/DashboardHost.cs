@@ -33,6 +33,7 @@ public sealed class DashboardHost : IAsyncDisposable
             builder.UseSetting("History:MissedRunCheckInterval", "00:00:01");
             builder.UseSetting("Notifier:AdminApiKey", AdminKey);
             builder.UseSetting("Dashboard:AccessKey", AccessKey);
+            builder.UseSetting("Digest:HistoryApiKey", AccessKey);
             builder.UseSetting("Dashboard:NotifierUrl", BaseUrl + "/");
             builder.UseSetting("Dashboard:RefreshInterval", "00:00:01");
             if (clock is not null)

@@ -98,7 +98,7 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
                 await PostUntilAcceptedAsync(ingest, chunks[i]);
             }
 
-            var api = new HttpClient { BaseAddress = history.BaseAddress };
+            var api = history.Client();
             var summaries = await Eventually.Get(() => Summaries(api),
                 jobs => jobs.Sum(j => j!["successCount"]!.GetValue<int>() + j["failureCount"]!.GetValue<int>()) >= Jobs * RunsPerJob,
                 TimeSpan.FromSeconds(Full ? 600 : 90), "every run summarized");
@@ -127,7 +127,7 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
             Assert.All(periods, p => Assert.NotEmpty(p.From));
             Assert.All(periods.Zip(periods.Skip(1)), pair => Assert.Equal(pair.First.To, pair.Second.From));
 
-            var deliveries = (await new HttpClient { BaseAddress = notifier.BaseAddress }.GetFromJsonAsync<JsonArray>("/deliveries?limit=1000"))!;
+            var deliveries = (await notifier.Client().GetFromJsonAsync<JsonArray>("/deliveries?limit=1000"))!;
             Assert.All(deliveries, d => Assert.Equal("sent", d!["status"]!.GetValue<string>()));
             Assert.Equal(FailingJobs + Digests().Count, deliveries.Count);
             var queues = await vhost.QueueDepthsAsync();
@@ -140,7 +140,7 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
             var (exitCode, output) = await ServiceProcess.RunCommandAsync("Platform.History", Environment(), "rebuild");
             Assert.True(exitCode == 0, output);
             history = await ServiceProcess.StartAsync("Platform.History", Environment(), historyPort);
-            var rebuilt = await Summaries(new HttpClient { BaseAddress = history.BaseAddress });
+            var rebuilt = await Summaries(history.Client());
             Assert.Equal(before.Count, rebuilt.Count);
             foreach (var (stored, replayed) in before.OrderBy(Name).Zip(rebuilt.OrderBy(Name)))
                 Assert.True(JsonNode.DeepEquals(stored, replayed), $"{Name(stored)} differs from its rebuild:\n{stored!.ToJsonString()}\n{replayed!.ToJsonString()}");

@@ -45,7 +45,7 @@ public class IngestAndHistoryOverRabbitMqTests(PostgresFixture postgres) : IAsyn
         Assert.Equal(HttpStatusCode.Accepted, (await Post(client, events)).StatusCode);
 
         await using var history = await ServiceProcess.StartAsync("Platform.History", Environment("History__Schema", schema));
-        var api = new HttpClient { BaseAddress = history.BaseAddress };
+        var api = history.Client();
         var once = await WaitForSummaries(api, finishedRuns, history);
 
         var again = events.Concat(events).OrderBy(_ => Random.Shared.Next()).ToList();
@@ -82,7 +82,7 @@ public class IngestAndHistoryOverRabbitMqTests(PostgresFixture postgres) : IAsyn
 
         var failed = ecs.Run(prefix + "-etl", day, TimeSpan.FromMinutes(4), RunEnding.ExitCode, exitCode: 7);
         Assert.Equal(HttpStatusCode.Accepted, (await Post(client, failed)).StatusCode);
-        var api = new HttpClient { BaseAddress = history.BaseAddress };
+        var api = history.Client();
         await WaitForSummaries(api, 1, history);
         await Task.Delay(TimeSpan.FromSeconds(1)); // the outcome is published from the stored event, into the notifier's queue
 

@@ -69,7 +69,7 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
             ("Retry__PollInterval", "00:00:00.200"), ("Platform__ConfigFile", configFile),
             ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLESIMULATOR"), ("AWS_SECRET_ACCESS_KEY", "simulator-secret-key"));
         var retry = await ServiceProcess.StartAsync("Platform.Retry", retryEnvironment);
-        var api = new HttpClient { BaseAddress = history.BaseAddress };
+        var api = history.Client();
         var control = new HttpClient { BaseAddress = new Uri(simulator.Urls.First()) };
 
         try

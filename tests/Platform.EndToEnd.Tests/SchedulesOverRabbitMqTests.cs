@@ -62,7 +62,7 @@ public class SchedulesOverRabbitMqTests(PostgresFixture postgres) : IAsyncLifeti
         var report = posts.First(p => p.Text.StartsWith("📋", StringComparison.Ordinal));
         Assert.StartsWith("📋 Digest for team, ", report.Text);
         Assert.Contains($"*{job}*", report.BlockText);
-        var api = new HttpClient { BaseAddress = history.BaseAddress };
+        var api = history.Client();
         var gaps = await api.GetFromJsonAsync<JsonArray>($"/jobs/{job}/gaps");
         Assert.NotEmpty(gaps!);
         var summary = await api.GetFromJsonAsync<JsonObject>($"/jobs/{job}");

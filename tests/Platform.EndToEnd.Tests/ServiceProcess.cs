@@ -25,6 +25,9 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
+    /// <summary>A client of this service's reads (history's JSON API, the notifier's), with their key.</summary>
+    public HttpClient Client() => new HttpClient { BaseAddress = BaseAddress }.WithReadKey();
+
     public string Output { get { lock (output) return output.ToString(); } }
 
     /// <summary>Runs one of a service's commands (such as history's <c>rebuild</c>) to its end; returns its exit code and output.</summary>
@@ -47,6 +50,10 @@ public sealed class ServiceProcess : IAsyncDisposable
         };
         start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        // The reads' keys: history's (the dashboard's, which the digest sends) and the notifier's.
+        start.Environment["Dashboard__AccessKey"] = AllInOneTestHost.ReadKey;
+        start.Environment["Digest__HistoryApiKey"] = AllInOneTestHost.ReadKey;
+        start.Environment["Notifier__ReadApiKey"] = AllInOneTestHost.ReadKey;
         foreach (var (key, value) in environment)
             start.Environment[key] = value;
         return start;

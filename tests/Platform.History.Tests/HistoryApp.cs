@@ -53,10 +53,13 @@ public sealed class HistoryApp(PostgresFixture postgres, string? schema = null, 
         response.EnsureSuccessStatusCode();
     }
 
+    /// <summary>A client of history's JSON API, with its read key (the dashboard's access key).</summary>
+    public HttpClient ApiClient() => CreateClient().WithReadKey(Settings.GetValueOrDefault("Dashboard:AccessKey") ?? AllInOneTestHost.ReadKey);
+
     /// <summary>GETs a JSON array; a 404 (a job not seen yet) reads as empty.</summary>
     public async Task<JsonArray> GetArrayAsync(string path)
     {
-        var response = await CreateClient().GetAsync(path);
+        var response = await ApiClient().GetAsync(path);
         if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
             return [];
         response.EnsureSuccessStatusCode();

@@ -21,6 +21,7 @@ public sealed class NotifierApp(PostgresFixture postgres, string configFile, str
         builder.UseSetting("Notifier:Schema", schema);
         builder.UseSetting("Notifier:SlackApiUrl", slack.BaseUrl);
         builder.UseSetting("Notifier:AdminApiKey", AdminKey);
+        builder.UseSetting("Notifier:ReadApiKey", AllInOneTestHost.ReadKey);
         builder.UseSetting("Notifier:MinimumInterval", "00:00:00.200");
         builder.UseSetting("Notifier:RequestTimeout", "00:00:02");
         builder.UseSetting("Platform:ConfigFile", configFile);
@@ -28,6 +29,9 @@ public sealed class NotifierApp(PostgresFixture postgres, string configFile, str
     }
 
     public ITestHarness Harness => Services.GetTestHarness();
+
+    /// <summary>A client of the notifier's reads, with its read key.</summary>
+    public HttpClient ApiClient() => CreateClient().WithReadKey();
 
     public Task PublishAsync<T>(T message, Guid? id = null) where T : class =>
         Harness.Bus.Publish(message, ctx => ctx.MessageId = id ?? Guid.NewGuid());

@@ -27,9 +27,10 @@ public abstract class NotifierTestBase(PostgresFixture postgres) : IAsyncLifetim
     {
         Slack = await FakeSlack.StartAsync();
         Environment.SetEnvironmentVariable($"SLACK_TEST_DATA_{id}", Slack.WebhookUrl("DATA"));
-        Environment.SetEnvironmentVariable($"SLACK_TEST_DEFAULT_{id}", Slack.WebhookUrl("DEFAULT"));
-        Environment.SetEnvironmentVariable($"SLACK_TEST_TOKEN_{id}", "xoxb-test-token-" + id);
+        Environment.SetEnvironmentVariable($"PLATFORM_SLACK_TEST_DEFAULT_{id}", Slack.WebhookUrl("DEFAULT"));
+        Environment.SetEnvironmentVariable($"PLATFORM_SLACK_TEST_TOKEN_{id}", "xoxb-test-token-" + id);
         await File.WriteAllTextAsync(ConfigFile, $$"""
+            secrets: [SLACK_TEST_DATA_{{id}}]
             routes:
               - name: data-team
                 match: { jobs: ["etl-*", "nightly-report"], clusters: ["batch"] }
@@ -38,13 +39,13 @@ public abstract class NotifierTestBase(PostgresFixture postgres) : IAsyncLifetim
                 logs: { group: "/ecs/{job}", stream: "app/{container}/{taskId}" }
               - name: ops
                 match: { jobs: ["billing-*"] }
-                slack: { botToken: "${SLACK_TEST_TOKEN_{{id}}}", channel: "#ops" }
+                slack: { botToken: "${PLATFORM_SLACK_TEST_TOKEN_{{id}}}", channel: "#ops" }
               - name: reports
                 match: { jobs: ["report-*"] }
                 slack: { webhookUrl: "${SLACK_TEST_DATA_{{id}}}" }
                 repeatInterval: 2s
               - name: everything-else
-                slack: { webhookUrl: "${SLACK_TEST_DEFAULT_{{id}}}" }
+                slack: { webhookUrl: "${PLATFORM_SLACK_TEST_DEFAULT_{{id}}}" }
             defaultRoute: everything-else
             storm: { threshold: {{StormThreshold}}, window: 1m }
             """);
@@ -76,6 +77,6 @@ public abstract class NotifierTestBase(PostgresFixture postgres) : IAsyncLifetim
     protected async Task SettleAsync()
     {
         await Eventually.Get(async () => await App.Harness.InactivityTask.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => true), done => done);
-        await Eventually.Get(async () => await App.CreateClient().GetFromJsonAsync<JsonArray>("/deliveries?status=pending"), p => p!.Count == 0, what: "no pending delivery");
+        await Eventually.Get(async () => await App.ApiClient().GetFromJsonAsync<JsonArray>("/deliveries?status=pending"), p => p!.Count == 0, what: "no pending delivery");
     }
 }

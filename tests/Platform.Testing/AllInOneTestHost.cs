@@ -10,6 +10,17 @@ public static class AllInOneTestHost
 {
     private static readonly string[] SchemaSuffixes = ["", "_n", "_r", "_d"];
 
+    /// <summary>The key that opens the reads: history's JSON API (the dashboard's key) and the notifier's.</summary>
+    public const string ReadKey = "test-read-key-0123456789";
+
+    /// <summary>This client sends <see cref="ReadKey"/> (or <paramref name="key"/>) in <c>X-Api-Key</c>.</summary>
+    public static HttpClient WithReadKey(this HttpClient client, string key = ReadKey)
+    {
+        client.DefaultRequestHeaders.Remove("X-Api-Key");
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        return client;
+    }
+
     public static IWebHostBuilder UseAllInOneTestSettings(this IWebHostBuilder builder, string postgres, string schema, string ingestApiKey)
     {
         builder.UseSetting("Bus:Transport", "InMemory");
@@ -21,6 +32,10 @@ public static class AllInOneTestHost
         builder.UseSetting("Digest:Schema", schema + "_d");
         builder.UseSetting("Aws:Region", "eu-west-1");
         builder.UseSetting("Aws:ServiceUrl", "http://127.0.0.1:9/");
+        builder.UseSetting("Dashboard:AccessKey", ReadKey);
+        builder.UseSetting("Dashboard:NotifierApiKey", ReadKey);
+        builder.UseSetting("Notifier:ReadApiKey", ReadKey);
+        builder.UseSetting("Digest:HistoryApiKey", ReadKey);
         return builder;
     }
 

@@ -63,6 +63,11 @@ public sealed class PlatformStack : Stack
             Description = "The key that opens history's dashboard (/ui)",
             GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 40 },
         });
+        var readKey = new SecretsManagerSecret(this, "NotifierReadKey", new SecretsManagerSecretProps
+        {
+            Description = "The notifier's read key (GET /deliveries, /incidents, /silences), which the dashboard sends",
+            GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 40 },
+        });
         var adminKey = new SecretsManagerSecret(this, "AdminApiKey", new SecretsManagerSecretProps
         {
             Description = "The notifier's admin key (creating and removing silences, header X-Api-Key)",
@@ -97,7 +102,13 @@ public sealed class PlatformStack : Stack
         var slackSecrets = settings.SlackSecretKeys.ToDictionary(k => k, k => EcsSecret.FromSecretsManager(slack, k));
         var ingestSecrets = new Dictionary<string, EcsSecret> { ["Ingest__ApiKey"] = EcsSecret.FromSecretsManager(ingestKey) };
         var dashboardSecrets = new Dictionary<string, EcsSecret> { ["Dashboard__AccessKey"] = EcsSecret.FromSecretsManager(dashboardKey) };
-        var adminSecrets = new Dictionary<string, EcsSecret> { ["Notifier__AdminApiKey"] = EcsSecret.FromSecretsManager(adminKey) };
+        var adminSecrets = new Dictionary<string, EcsSecret>
+        {
+            ["Notifier__AdminApiKey"] = EcsSecret.FromSecretsManager(adminKey), ["Notifier__ReadApiKey"] = EcsSecret.FromSecretsManager(readKey),
+        };
+        // Each reader holds only the key of what it reads: the dashboard the notifier's read key, the digest history's.
+        var dashboardReaderSecrets = new Dictionary<string, EcsSecret> { ["Dashboard__NotifierApiKey"] = EcsSecret.FromSecretsManager(readKey) };
+        var digestSecrets = new Dictionary<string, EcsSecret> { ["Digest__HistoryApiKey"] = EcsSecret.FromSecretsManager(dashboardKey) };
 
         if (settings.Variant == "small")
         {
@@ -115,10 +126,10 @@ public sealed class PlatformStack : Stack
         var busSecret = new Dictionary<string, EcsSecret> { ["ConnectionStrings__RabbitMq"] = EcsSecret.FromSecretsManager(broker) };
         events.GrantConsumeMessages(Service("ingest", "Ingest", 256, 512, [bus, ingestEnvironment], [busSecret, ingestSecrets]));
         Service("history", "History", 512, 1024, [bus, new() { ["Dashboard__NotifierUrl"] = "http://notifier.platform.internal:8080/" }],
-            [common, busSecret, dashboardSecrets], discoverable: true);
+            [common, busSecret, dashboardSecrets, dashboardReaderSecrets], discoverable: true);
         Service("notifier", "Notifier", 256, 512, [bus], [common, busSecret, slackSecrets, adminSecrets], discoverable: true);
         AllowRetry(Service("retry", "Retry", 256, 512, [bus, retryEnvironment], [common, busSecret]));
-        Service("digest", "Digest", 256, 512, [bus, new() { ["Digest__HistoryUrl"] = "http://history.platform.internal:8080/" }], [common, busSecret]);
+        Service("digest", "Digest", 256, 512, [bus, new() { ["Digest__HistoryUrl"] = "http://history.platform.internal:8080/" }], [common, busSecret, digestSecrets]);
     }
 
     private string[] ClusterArns => [.. settings.MonitoredClusters.Select(c => $"arn:aws:ecs:{settings.Region}:{settings.Account}:cluster/{c}")];

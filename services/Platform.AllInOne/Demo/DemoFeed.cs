@@ -25,7 +25,7 @@ public static class DemoFeedExtensions
 /// them: the README's first command shows the platform working without AWS.
 /// </summary>
 public sealed partial class DemoFeed(IServer server, IHostApplicationLifetime lifetime, IOptions<IngestOptions> ingest,
-    TimeProvider clock, ILogger<DemoFeed> logger) : BackgroundService
+    IConfiguration configuration, TimeProvider clock, ILogger<DemoFeed> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,6 +41,9 @@ public sealed partial class DemoFeed(IServer server, IHostApplicationLifetime li
 
         // The job summaries are an async projection: give the daemon a moment, then show them.
         await Task.Delay(TimeSpan.FromSeconds(3), stoppingToken);
+        // History's API opens with the dashboard's key, not ingest's.
+        http.DefaultRequestHeaders.Remove(ApiKeyEndpointFilter.HeaderName);
+        http.DefaultRequestHeaders.Add(ApiKeyEndpointFilter.HeaderName, configuration["Dashboard:AccessKey"] ?? "");
         var jobs = await http.GetFromJsonAsync<JsonArray>("/jobs", stoppingToken);
         foreach (var job in jobs ?? [])
             LogJob(job!["name"]!.GetValue<string>(), job["successCount"]!.GetValue<int>(), job["failureCount"]!.GetValue<int>(),

@@ -13,13 +13,17 @@ public sealed class PlatformConfigException(IReadOnlyList<string> errors)
 }
 
 /// <summary>
-/// Reads the platform's YAML file. Values may be <c>${ENV_VAR}</c> references, which is how secrets (webhook URLs,
-/// tokens) get in without being written in the file; an unset variable is an error that names it, never its value.
+/// Reads the platform's YAML file. The secret-bearing values (<c>webhookUrl</c>, <c>botToken</c>) may be
+/// <c>${ENV_VAR}</c> references, which is how secrets get in without being written in the file; only variables named
+/// <c>PLATFORM_…</c> or listed under <c>secrets:</c> may be referenced, so the file cannot copy the service's other
+/// settings (its database password) into a message. Any other reference, and an unset variable, is an error that names
+/// file, line and key, never a value.
 /// </summary>
 public sealed partial class PlatformConfigParser(string fileName, Func<string, string?> environment)
 {
-    private static readonly HashSet<string> TopLevelKeys = ["routes", "defaultRoute", "silences", "storm", "monitors", "clusters"];
+    private static readonly HashSet<string> TopLevelKeys = ["routes", "defaultRoute", "silences", "storm", "monitors", "clusters", "secrets"];
     private readonly List<string> errors = [];
+    private readonly HashSet<string> secretNames = [];
 
     public static PlatformConfig Parse(string yaml, string fileName, Func<string, string?>? environment = null) =>
         new PlatformConfigParser(fileName, environment ?? Environment.GetEnvironmentVariable).Parse(yaml);
@@ -42,6 +46,8 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
 
         foreach (var key in root.Children.Keys.OfType<YamlScalarNode>().Where(k => !TopLevelKeys.Contains(k.Value!)))
             Error(key, key.Value!, $"unknown key (expected one of {string.Join(", ", TopLevelKeys)})");
+        if (Child(root, "secrets") is not null)
+            secretNames.UnionWith(Strings(root, "secrets", "secrets"));
 
         var routes = Sequence(root, "routes", "routes").Select((node, i) => Route(node, $"routes[{i}]")).OfType<RouteConfig>().ToList();
         foreach (var duplicate in routes.GroupBy(r => r.Name).Where(g => g.Count() > 1))
@@ -176,8 +182,8 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
             Error(node ?? parent, path, "required: { webhookUrl: ${ENV} }, { botToken: ${ENV}, channel: \"#alerts\" } or { console: true }");
             return null;
         }
-        var webhook = String(slack, "webhookUrl", path + ".webhookUrl");
-        var token = String(slack, "botToken", path + ".botToken");
+        var webhook = String(slack, "webhookUrl", path + ".webhookUrl", secret: true);
+        var token = String(slack, "botToken", path + ".botToken", secret: true);
         var channel = String(slack, "channel", path + ".channel");
         var console = String(slack, "console", path + ".console") is "true";
         var kinds = (webhook is null ? 0 : 1) + (token is null ? 0 : 1) + (console ? 1 : 0);
@@ -226,9 +232,9 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
     }
 
     private IReadOnlyList<string> Strings(YamlMappingNode parent, string key, string path) =>
-        Sequence(parent, key, path).Select((n, i) => n is YamlScalarNode s ? Substitute(s, $"{path}[{i}]") : null).OfType<string>().ToList();
+        Sequence(parent, key, path).Select((n, i) => n is YamlScalarNode s ? Plain(s, $"{path}[{i}]") : null).OfType<string>().ToList();
 
-    private string? String(YamlMappingNode parent, string key, string path, bool required = false)
+    private string? String(YamlMappingNode parent, string key, string path, bool required = false, bool secret = false)
     {
         var node = Child(parent, key);
         if (node is null || node is YamlScalarNode { Value: null or "" })
@@ -238,7 +244,7 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
             return null;
         }
         if (node is YamlScalarNode scalar)
-            return Substitute(scalar, path);
+            return secret ? Substitute(scalar, path) : Plain(scalar, path);
         Error(node, path, "must be a single value");
         return null;
     }
@@ -265,19 +271,36 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         return null;
     }
 
+    /// <summary>A value that is not a secret: taken as written, and a <c>${…}</c> in it is an error, never expanded.</summary>
+    private string? Plain(YamlScalarNode scalar, string path)
+    {
+        if (!EnvReference().IsMatch(scalar.Value ?? ""))
+            return scalar.Value;
+        Error(scalar, path, "${…} references are allowed only in webhookUrl and botToken");
+        return null;
+    }
+
     private string? Substitute(YamlScalarNode scalar, string path)
     {
-        var missing = new List<string>();
+        var failed = false;
         var value = EnvReference().Replace(scalar.Value ?? "", m =>
         {
-            var found = environment(m.Groups[1].Value);
+            var name = m.Groups[1].Value;
+            if (!name.StartsWith("PLATFORM_", StringComparison.Ordinal) && !secretNames.Contains(name))
+            {
+                Error(scalar, path, $"${{{name}}} may not be referenced: name secrets PLATFORM_… or list them under secrets:");
+                failed = true;
+                return "";
+            }
+            var found = environment(name);
             if (found is null)
-                missing.Add(m.Groups[1].Value);
+            {
+                Error(scalar, path, $"environment variable {name} is not set");
+                failed = true;
+            }
             return found ?? "";
         });
-        foreach (var name in missing)
-            Error(scalar, path, $"environment variable {name} is not set");
-        return missing.Count > 0 ? null : value;
+        return failed ? null : value;
     }
 
     private static YamlNode? Child(YamlMappingNode parent, string key) =>

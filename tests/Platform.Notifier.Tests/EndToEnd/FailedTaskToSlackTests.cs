@@ -46,6 +46,7 @@ public class FailedTaskToSlackTests(PostgresFixture postgres, ITestOutputHelper 
             builder.UseSetting("Retry:Schema", historySchema + "_r");
             builder.UseSetting("Aws:Region", "eu-west-1");
             builder.UseSetting("Aws:ServiceUrl", "http://127.0.0.1:9/");
+            builder.UseSetting("Dashboard:AccessKey", AllInOneTestHost.ReadKey);
         });
         _ = app.Server;
     }
@@ -75,7 +76,8 @@ public class FailedTaskToSlackTests(PostgresFixture postgres, ITestOutputHelper 
         Assert.Contains("/B000DATA/", post.Path);
         Assert.Contains("etl-orders ran out of memory", post.Text);
         // The successful run's outcome went through the same pipeline: once it is stored, nothing more may come.
-        await Eventually.Get(async () => await client.GetStringAsync("/jobs/etl-customers"), body => body.Contains("\"successCount\":1"));
+        var api = app.CreateClient().WithReadKey();
+        await Eventually.Get(async () => await api.GetStringAsync("/jobs/etl-customers"), body => body.Contains("\"successCount\":1"));
         await Task.Delay(TimeSpan.FromSeconds(2));
         Assert.Single(slack.Posts);
     }

@@ -24,6 +24,9 @@ public sealed partial class DigestScheduler(
     IDigestStore store, IHistoryReportsApi history, PlatformConfigSource config, IBus bus, IOptions<DigestOptions> options, TimeProvider clock,
     ILogger<DigestScheduler> logger) : LeaderLoop(clock, logger)
 {
+    /// <summary>The longest period history's <c>GET /reports</c> answers (31 days).</summary>
+    private static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(31);
+
     protected override string ConnectionString => options.Value.ConnectionString!;
 
     protected override string LeaseKey => "platform-digest:" + options.Value.Schema;
@@ -51,12 +54,14 @@ public sealed partial class DigestScheduler(
             }
             if (digest.Schedule.Between(cursor.LastEnd, now, digest.TimeZone, limit: 10_000).LastOrDefault() is var end && end == default)
                 continue;
-            var reports = await history.GetReportsAsync(cursor.LastEnd.ToString("O", CultureInfo.InvariantCulture), end.ToString("O", CultureInfo.InvariantCulture), ct);
+            // History reports at most a month at once: a catch-up after a longer outage covers its last month.
+            var from = end - cursor.LastEnd > MaxPeriod ? end - MaxPeriod : cursor.LastEnd;
+            var reports = await history.GetReportsAsync(from.ToString("O", CultureInfo.InvariantCulture), end.ToString("O", CultureInfo.InvariantCulture), ct);
             var jobs = reports.Where(r => current.RoutesFor(r.Job, "").Any(x => x.Name == route.Name)).ToList();
-            var message = new DigestReady(route.Name, cursor.LastEnd, end, digest.TimeZone.Id, jobs);
+            var message = new DigestReady(route.Name, from, end, digest.TimeZone.Id, jobs);
             await bus.Publish(message, c => c.MessageId = MessageIdFor(route.Name, end), ct);
             session.Store(cursor with { LastEnd = end });
-            LogSent(route.Name, cursor.LastEnd, end, jobs.Count);
+            LogSent(route.Name, from, end, jobs.Count);
         }
         await session.SaveChangesAsync(ct);
     }

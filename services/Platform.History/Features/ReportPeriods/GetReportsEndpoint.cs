@@ -13,6 +13,9 @@ public static class GetReportsEndpoint
 {
     public const int MaxRuns = 200_000;
 
+    /// <summary>A digest's period is at most a month; a longer one would load a year of runs in one call.</summary>
+    public static readonly TimeSpan MaxPeriod = TimeSpan.FromDays(31);
+
     /// <summary>
     /// Every job (seen, or scheduled) with its runs created in [from, to): counts, earliest and latest success,
     /// failures by kind, relaunches, missed slots and durations: three queries, whatever the number of jobs.
@@ -24,6 +27,9 @@ public static class GetReportsEndpoint
         (from, to) = (from.ToUniversalTime(), to.ToUniversalTime());
         if (from >= to)
             return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid range", detail: "from must be before to.");
+        if (to - from > MaxPeriod)
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Invalid range",
+                detail: $"The period may be at most {MaxPeriod.TotalDays:0} days; ask for it month by month.");
         var runs = await session.Query<Run>().Where(r => r.CreatedAt >= from && r.CreatedAt < to).Take(MaxRuns).ToListAsync(ct);
         var missed = await session.Query<MissedSlot>().Where(m => m.Slot >= from && m.Slot < to).ToListAsync(ct);
         // Every job ever seen is reported, quiet ones with zeros: a digest lists a route's jobs whatever happened.

@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Features;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Platform.ServiceDefaults;
@@ -13,24 +15,47 @@ public static class DashboardAccess
 {
     public const string CookieName = "platform_dashboard";
 
+    /// <summary>The dashboard's pages: a browser without the cookie is sent to sign in; a script gets 401.</summary>
     public static RouteGroupBuilder RequireDashboardAccess(this RouteGroupBuilder group) =>
-        group.AddEndpointFilter(async (context, next) =>
-        {
-            var http = context.HttpContext;
-            var options = http.RequestServices.GetRequiredService<IOptions<DashboardOptions>>().Value;
-            if (!options.Enabled)
-                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "The dashboard is off",
-                    detail: "Set Dashboard__AccessKey (or Dashboard__AllowAnonymous=true behind a reverse proxy that authenticates).");
-            if (options.AllowAnonymous || IsSignedIn(http.Request, options.AccessKey!))
-                return await next(context);
-            return http.Request.Method == HttpMethods.Get && !http.Request.Headers.ContainsKey(ApiKeyEndpointFilter.HeaderName)
+        group.RequireAccess(new EndpointAccess(http => Refusal(http) is { } refusal
+            ? http.Request.Method == HttpMethods.Get && !http.Request.Headers.ContainsKey(ApiKeyEndpointFilter.HeaderName) && refusal is not IStatusCodeHttpResult { StatusCode: 503 }
                 ? Results.Redirect("/ui/sign-in?returnUrl=" + Uri.EscapeDataString(http.Request.Path + http.Request.QueryString))
-                : Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: "Sign in to the dashboard first.");
+                : refusal
+            : null));
+
+    /// <summary>History's JSON API reads the same data as the dashboard, so it opens with the same key (or cookie).</summary>
+    public static TBuilder RequireHistoryReadAccess<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAccess(new EndpointAccess(Refusal));
+
+    private static IResult? Refusal(HttpContext http)
+    {
+        var options = http.RequestServices.GetRequiredService<IOptions<DashboardOptions>>().Value;
+        if (!options.Enabled)
+            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "No access key is set",
+                detail: "Set Dashboard__AccessKey (or Dashboard__AllowAnonymous=true behind a reverse proxy that authenticates).");
+        return options.AllowAnonymous || IsSignedIn(http.Request, options.AccessKey!)
+            ? null
+            : EndpointAccess.Unauthorized($"Send the dashboard's access key in the {ApiKeyEndpointFilter.HeaderName} header, or sign in at /ui.");
+    }
+
+    public const string SignInPolicy = "dashboard-sign-in";
+
+    /// <summary>A sign-in form is a key and a path: anything larger is not one.</summary>
+    public const int MaxSignInBytes = 4 * 1024;
+
+    /// <summary>Ten tries a minute per client address: enough for people, too few to guess a key.</summary>
+    public static RateLimitPartition<string> SignInLimit(HttpContext http) =>
+        RateLimitPartition.GetFixedWindowLimiter(http.Connection.RemoteIpAddress?.ToString() ?? "", _ => new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = 10, Window = TimeSpan.FromMinutes(1), QueueLimit = 0,
         });
 
     public static async Task<IResult> SignInAsync(HttpContext http, IOptions<DashboardOptions> options)
     {
-        var form = await http.Request.ReadFormAsync(http.RequestAborted);
+        if (http.Request.ContentLength is null or > MaxSignInBytes || !http.Request.HasFormContentType)
+            return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Not a sign-in form",
+                detail: $"Send the key as a form of at most {MaxSignInBytes} bytes.");
+        var form = await http.Request.ReadFormAsync(new FormOptions { ValueLengthLimit = MaxSignInBytes, ValueCountLimit = 4 }, http.RequestAborted);
         var returnUrl = SafeReturnUrl(form["returnUrl"]);
         if (options.Value.AccessKey is not { Length: > 0 } expected || !ApiKeyEndpointFilter.KeysMatch(form["key"].ToString(), expected))
             return Results.Redirect("/ui/sign-in?failed=true&returnUrl=" + Uri.EscapeDataString(returnUrl));

@@ -16,6 +16,9 @@ public sealed class DashboardOptions : IPlatformOptions, IValidatableObject
     /// <summary>The notifier's base URL, for the incidents page and silences; unset: that page says so.</summary>
     public Uri? NotifierUrl { get; set; }
 
+    /// <summary>The notifier's read key (<c>Notifier:ReadApiKey</c>), which the incidents page sends for its reads.</summary>
+    public string? NotifierApiKey { get; set; }
+
     /// <summary>How often an open overview refreshes itself.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(3);
 

@@ -7,10 +7,10 @@ namespace Platform.History.Features.ShowDashboard;
 public interface INotifierApi
 {
     [Get("/incidents")]
-    Task<List<IncidentReport>> GetIncidentsAsync(int limit, CancellationToken ct);
+    Task<List<IncidentReport>> GetIncidentsAsync([Header("X-Api-Key")] string readKey, int limit, CancellationToken ct);
 
     [Get("/silences")]
-    Task<List<SilenceReport>> GetSilencesAsync(CancellationToken ct);
+    Task<List<SilenceReport>> GetSilencesAsync([Header("X-Api-Key")] string readKey, CancellationToken ct);
 
     [Post("/silences")]
     Task<HttpResponseMessage> CreateSilenceAsync([Header("X-Api-Key")] string adminKey, [Body] CreateSilence request, CancellationToken ct);

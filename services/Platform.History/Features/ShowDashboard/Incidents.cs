@@ -20,8 +20,9 @@ public static class Incidents
             return new IncidentsModel([], [], routes, now, "Set Dashboard__NotifierUrl to the notifier's base URL to see incidents and silences here.");
         try
         {
-            var incidents = notifier.GetIncidentsAsync(200, ct);
-            var silences = notifier.GetSilencesAsync(ct);
+            var readKey = services.GetRequiredService<IOptions<DashboardOptions>>().Value.NotifierApiKey ?? "";
+            var incidents = notifier.GetIncidentsAsync(readKey, 200, ct);
+            var silences = notifier.GetSilencesAsync(readKey, ct);
             return new IncidentsModel(await incidents, await silences, routes, now);
         }
         // Refit wraps a failed send in ApiRequestException, an answer with an error status in ApiException.

@@ -23,6 +23,9 @@ public sealed class EcsEventParser(IOptions<IngestOptions> options)
         // JsonDocument checks the UTF-8 of a string only when it is read; check it all, so nothing half-valid gets in.
         if (!System.Text.Unicode.Utf8.IsValid(json.Span))
             return EcsEventBatch.Invalid(new EventError(null, "The body is not valid UTF-8."));
+        (json, var textError) = JsonTextSanitizer.Sanitize(json);
+        if (textError is not null)
+            return EcsEventBatch.Invalid(new EventError(null, textError));
         JsonDocument document;
         try
         {

@@ -68,7 +68,7 @@ public class MissedRunTests(PostgresFixture postgres) : IAsyncLifetime
             Assert.Equal(3, message.Slots.Count);
             Assert.Equal("rate(5 minutes)", message.Schedule);
 
-            var job = (await app.CreateClient().GetFromJsonAsync<JsonObject>("/jobs/heartbeat"))!;
+            var job = (await app.ApiClient().GetFromJsonAsync<JsonObject>("/jobs/heartbeat"))!;
             Assert.Equal(3, job["missedCount"]!.GetValue<int>());
             Assert.Equal("missed", job["status"]!.GetValue<string>());
             Assert.Equal(At("10:25:00"), job["nextExpectedAt"]!.GetValue<DateTimeOffset>());

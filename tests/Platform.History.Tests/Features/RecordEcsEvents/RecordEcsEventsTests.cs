@@ -116,7 +116,7 @@ public class RecordEcsEventsTests(PostgresFixture postgres)
         var runs = await Eventually.Get(() => app.GetArrayAsync("/jobs/long-etl/runs"), r => r.Count == 1, what: "the running run");
 
         Assert.Equal("running", runs[0]!["status"]!.GetValue<string>());
-        var job = await app.CreateClient().GetAsync("/jobs/long-etl");
+        var job = await app.ApiClient().GetAsync("/jobs/long-etl");
         Assert.Equal(System.Net.HttpStatusCode.OK, job.StatusCode);
         Assert.False(await app.Harness.Published.Any<RunSucceeded>());
     }

@@ -15,7 +15,8 @@ public class DashboardPagesTests(PostgresFixture postgres)
 
     private HistoryApp Start(string? accessKey = AccessKey) => new(postgres)
     {
-        Settings = accessKey is null ? new Dictionary<string, string>() : new() { ["Dashboard:AccessKey"] = accessKey },
+        // No key: the test host's read key is taken away too.
+        Settings = new Dictionary<string, string> { ["Dashboard:AccessKey"] = accessKey ?? "" },
     };
 
     [Fact]
@@ -25,6 +26,8 @@ public class DashboardPagesTests(PostgresFixture postgres)
         var response = await app.CreateClient(NoRedirects).GetAsync("/ui");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains("Dashboard__AccessKey", await response.Content.ReadAsStringAsync());
+        // History's JSON API is closed too: without a key nothing opens it.
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await app.CreateClient().GetAsync("/jobs")).StatusCode);
     }
 
     [Fact]

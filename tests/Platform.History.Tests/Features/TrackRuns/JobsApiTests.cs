@@ -33,7 +33,7 @@ public class JobsApiTests(PostgresFixture postgres)
     public async Task An_unknown_job_is_404_and_a_bad_query_is_400()
     {
         await using var app = new HistoryApp(postgres);
-        var client = app.CreateClient();
+        var client = app.ApiClient();
 
         var unknown = await client.GetAsync("/jobs/no-such-job");
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);

@@ -123,4 +123,28 @@ public class SqsEventPollerTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(refused, left);
         output.WriteLine($"{bodies.Count} mutated messages: {refused} refused and left for the DLQ, {bodies.Count - refused} accepted; {valid.Count} valid events all sent");
     }
+
+    [Fact]
+    public async Task A_message_with_text_PostgreSQL_cannot_hold_fails_alone_and_a_NUL_is_kept_visibly()
+    {
+        var run = ecs.Run("etl-text", DateTimeOffset.UtcNow.AddHours(-1), TimeSpan.FromMinutes(5), RunEnding.ExitCode);
+        // An unpaired surrogate escape in a top-level field: not text at all. SQS carries it as the six characters.
+        var unpaired = run[0].ToJsonString().Replace("\"source\":\"aws.ecs\"", "\"source\":\"aws.ecs\\ud800\"", StringComparison.Ordinal);
+        var withNul = (JsonObject)run[^1].DeepClone();
+        withNul["detail"]!["stoppedReason"] = "Essential container exited\u0000 with garbage";
+        var bodies = new[] { unpaired }.Concat(run.Skip(1).SkipLast(1).Select(e => e.ToJsonString())).Append(withNul.ToJsonString()).ToList();
+        await sqs.SendMessageBatchAsync(queueUrl, [.. bodies.Select((b, i) => new SendMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), b))]);
+
+        await using (var app = PollingIngest())
+        {
+            _ = app.Server;
+            var sent = await Eventually.Get(() => Task.FromResult(app.SentBatches().SelectMany(b => b.TaskStateChanges).DistinctBy(c => c.EventId).ToList()),
+                changes => changes.Count >= run.Count - 1, what: "every other message's event");
+            Assert.Equal(run.Count - 1, sent.Count);
+            Assert.Equal("Essential container exited\uFFFD with garbage", sent.Single(c => c.LastStatus == "STOPPED").StoppedReason);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var attributes = await sqs.GetQueueAttributesAsync(queueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);
+        Assert.Equal(1, attributes.ApproximateNumberOfMessages + attributes.ApproximateNumberOfMessagesNotVisible);
+    }
 }

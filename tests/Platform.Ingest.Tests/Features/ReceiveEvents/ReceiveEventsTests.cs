@@ -35,6 +35,37 @@ public class ReceiveEventsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Text_PostgreSQL_cannot_hold_is_a_400_naming_the_field_or_a_visible_replacement_never_a_500()
+    {
+        var client = app.CreateAuthorizedClient();
+        var run = ecs.Run("etl", start, TimeSpan.FromMinutes(1), RunEnding.ExitCode);
+        // Unpaired surrogate escapes, in a top-level field and deep in the detail: 400 with the field's path.
+        var topLevel = (JsonObject)run[0].DeepClone();
+        topLevel["account"] = "PLACEHOLDER";
+        var deep = (JsonObject)run[^1].DeepClone();
+        deep["detail"]!["containers"]![0]!["reason"] = "PLACEHOLDER";
+        foreach (var (raw, field) in new[]
+        {
+            (topLevel.ToJsonString().Replace("PLACEHOLDER", "\\ud800", StringComparison.Ordinal), "$.account"),
+            (deep.ToJsonString().Replace("PLACEHOLDER", "x\\udc00y", StringComparison.Ordinal), "$.detail.containers[0].reason"),
+        })
+        {
+            Assert.Contains("\\ud", raw, StringComparison.OrdinalIgnoreCase);
+            var response = await client.PostAsync("/events", new StringContent("[" + raw + "]", Encoding.UTF8, "application/json"));
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Contains(field.Replace("$.", "$[0].", StringComparison.Ordinal), await response.Content.ReadAsStringAsync());
+        }
+        // A NUL is replaced, visibly, and the event goes on with the others of its request.
+        var stopped = (JsonObject)run[^1].DeepClone();
+        stopped["detail"]!["stoppedReason"] = "bad\u0000text";
+        var accepted = await client.PostAsync("/events", new StringContent(new JsonArray([.. run.SkipLast(1).Select(e => e.DeepClone()), stopped]).ToJsonString(), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var changes = app.SentBatches().SelectMany(b => b.TaskStateChanges).ToList();
+        Assert.Equal(run.Count, changes.Count);
+        Assert.Equal("bad\uFFFDtext", changes.Single(c => c.LastStatus == "STOPPED").StoppedReason);
+    }
+
+    [Fact]
     public async Task A_task_state_change_is_normalized_and_published()
     {
         var stopped = ecs.Run("nightly-report", start, TimeSpan.FromMinutes(30), RunEnding.ExitCode, taskId: "abc123", revision: 7, exitCode: 3)[^1];

@@ -6,12 +6,17 @@ namespace Platform.Notifier.Tests.Features.Configuration;
 
 public class PlatformConfigParserTests
 {
-    private static readonly Dictionary<string, string> Environment = new() { ["HOOK"] = "https://hooks.slack.com/services/T0/B0/abc", ["TOKEN"] = "xoxb-1" };
+    private static readonly Dictionary<string, string> Environment = new()
+    {
+        ["HOOK"] = "https://hooks.slack.com/services/T0/B0/abc", ["PLATFORM_TOKEN"] = "xoxb-1", ["TOKEN"] = "xoxb-1",
+        ["ConnectionStrings__Postgres"] = "Host=db;Password=database-password", ["PLATFORM_BAD_URL"] = "not a url with secret-in-it",
+    };
 
     [Fact]
     public void Routes_silences_and_storm_settings_are_read_with_secrets_from_the_environment()
     {
         var config = PlatformConfigParser.Parse("""
+            secrets: [HOOK]
             routes:
               - name: data-team
                 match: { jobs: ["etl-*", "nightly-report"], clusters: [batch] }
@@ -19,7 +24,7 @@ public class PlatformConfigParserTests
                 mention: "<!subteam^S012ABC>"
                 repeatInterval: 2h
               - name: ops
-                slack: { botToken: "${TOKEN}", channel: "#ops" }
+                slack: { botToken: "${PLATFORM_TOKEN}", channel: "#ops" }
             defaultRoute: ops
             silences:
               - { job: cleanup, until: "2030-01-01T00:00:00Z", reason: migration }
@@ -47,9 +52,9 @@ public class PlatformConfigParserTests
         var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("""
             routes:
               - name: data-team
-                slack: { webhookUrl: "${MISSING_HOOK}" }
+                slack: { webhookUrl: "${PLATFORM_MISSING_HOOK}" }
               - name: ops
-                slack: { botToken: "${TOKEN}" }
+                slack: { botToken: "${PLATFORM_TOKEN}" }
               - slack: { console: true }
                 repeatInterval: soon
             defaultRoute: nobody
@@ -58,7 +63,7 @@ public class PlatformConfigParserTests
             rutes: []
             """, "/etc/platform.yaml", Environment.GetValueOrDefault));
 
-        Assert.Contains("/etc/platform.yaml:3: routes[0].slack.webhookUrl: environment variable MISSING_HOOK is not set", error.Errors);
+        Assert.Contains("/etc/platform.yaml:3: routes[0].slack.webhookUrl: environment variable PLATFORM_MISSING_HOOK is not set", error.Errors);
         Assert.Contains("/etc/platform.yaml:5: routes[1].slack.channel: required with botToken", error.Errors);
         Assert.Contains("/etc/platform.yaml:6: routes[2].name: required", error.Errors);
         Assert.Contains("/etc/platform.yaml:7: routes[2].repeatInterval: 'soon' is not a duration such as 90s, 15m, 4h or 1d", error.Errors);
@@ -66,6 +71,31 @@ public class PlatformConfigParserTests
         Assert.Contains(error.Errors, e => e.StartsWith("/etc/platform.yaml:10: silences[0]: set job or route", StringComparison.Ordinal));
         Assert.Contains("/etc/platform.yaml:10: silences[0].until: 'tomorrow' is not an ISO 8601 time", error.Errors);
         Assert.Contains(error.Errors, e => e.StartsWith("/etc/platform.yaml:11: rutes: unknown key", StringComparison.Ordinal));
+        Assert.DoesNotContain("xoxb-1", error.Message);
+    }
+
+    [Fact]
+    public void Only_secret_fields_expand_and_only_variables_named_as_secrets_so_the_file_cannot_leak_the_services_settings()
+    {
+        var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("""
+            routes:
+              - name: leak
+                slack: { webhookUrl: "${ConnectionStrings__Postgres}" }
+                mention: "${ConnectionStrings__Postgres}"
+              - name: bad
+                slack: { webhookUrl: "${PLATFORM_BAD_URL}" }
+                mention: "${PLATFORM_TOKEN}"
+            monitors:
+              - job: "${TOKEN}"
+            """, "/etc/platform.yaml", Environment.GetValueOrDefault));
+
+        Assert.Contains("/etc/platform.yaml:3: routes[0].slack.webhookUrl: ${ConnectionStrings__Postgres} may not be referenced: name secrets PLATFORM_… or list them under secrets:", error.Errors);
+        Assert.Contains("/etc/platform.yaml:4: routes[0].mention: ${…} references are allowed only in webhookUrl and botToken", error.Errors);
+        Assert.Contains("/etc/platform.yaml:6: routes[1].slack.webhookUrl: is not an absolute URL", error.Errors);
+        Assert.Contains("/etc/platform.yaml:7: routes[1].mention: ${…} references are allowed only in webhookUrl and botToken", error.Errors);
+        Assert.Contains("/etc/platform.yaml:9: monitors[0].job: ${…} references are allowed only in webhookUrl and botToken", error.Errors);
+        Assert.DoesNotContain("database-password", error.Message);
+        Assert.DoesNotContain("secret-in-it", error.Message);
         Assert.DoesNotContain("xoxb-1", error.Message);
     }
 

@@ -37,7 +37,7 @@ public class DeliveryTests(PostgresFixture postgres) : NotifierTestBase(postgres
         foreach (var job in Jobs.Take(3))
             await App.PublishAsync(NotifierApp.Failed(job, Day.AddHours(1)));
         await Eventually.Get(() => Task.FromResult(Slack.Requests), r => r >= 1, what: "a refused attempt");
-        await Eventually.Get(async () => (await App.CreateClient().GetStringAsync("/deliveries?status=pending")).Split("\"id\"").Length - 1,
+        await Eventually.Get(async () => (await App.ApiClient().GetStringAsync("/deliveries?status=pending")).Split("\"id\"").Length - 1,
             n => n == 3, what: "three pending deliveries");
 
         await RestartAsync();

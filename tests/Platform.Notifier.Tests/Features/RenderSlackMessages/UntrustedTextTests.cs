@@ -96,7 +96,7 @@ public class UntrustedTextTests(PostgresFixture postgres) : NotifierTestBase(pos
         Slack.RefuseAllBlocks = false;
         Slack.Refuse = FakeSlack.Status(System.Net.HttpStatusCode.BadRequest);
         await App.PublishAsync(NotifierApp.Failed("report-daily", Day.AddHours(3)));
-        await Eventually.Get(async () => await App.CreateClient().GetStringAsync("/deliveries?status=failed"), d => d.Contains("report-daily"),
+        await Eventually.Get(async () => await App.ApiClient().GetStringAsync("/deliveries?status=failed"), d => d.Contains("report-daily"),
             what: "the refused alert marked failed");
         Slack.Refuse = null;
         await App.PublishAsync(NotifierApp.Failed("report-daily", Day.AddHours(4)));

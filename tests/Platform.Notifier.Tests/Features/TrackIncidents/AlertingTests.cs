@@ -95,7 +95,7 @@ public class AlertingTests(PostgresFixture postgres) : NotifierTestBase(postgres
         await SettleAsync();
         Assert.Equal(2, Slack.Posts.Count);
 
-        var incident = Assert.Single((await App.CreateClient().GetFromJsonAsync<JsonArray>("/incidents?job=etl-orders"))!)!;
+        var incident = Assert.Single((await App.ApiClient().GetFromJsonAsync<JsonArray>("/incidents?job=etl-orders"))!)!;
         Assert.Equal(("recovered", 3, "sent"), (incident["state"]!.GetValue<string>(), incident["failures"]!.GetValue<int>(), incident["alertStatus"]!.GetValue<string>()));
         Assert.NotNull(incident["closedAt"]);
     }
