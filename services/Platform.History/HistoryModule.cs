@@ -25,7 +25,7 @@ public static class HistoryModule
         builder.Services.AddSingleton<JobNaming>();
         builder.Services.AddSingleton<EcsEventsRecorder>();
         builder.Services.AddSingleton(sp => new GroupCommit<Contracts.Ingest.RecordEcsEvents>(
-            sp.GetRequiredService<EcsEventsRecorder>().RecordAsync, RecordEcsEventsConsumerDefinition.MaxMessagesPerWrite));
+            sp.GetRequiredService<EcsEventsRecorder>().WriteAsync, RecordEcsEventsConsumerDefinition.MaxMessagesPerWrite));
         builder.AddDashboard();
         builder.Services.AddHostedService<MissedRunDetector>();
         builder.Services.AddSingleton<ProjectionRebuilder>();
@@ -36,6 +36,7 @@ public static class HistoryModule
         {
             x.AddConsumer<RecordEcsEventsConsumer>(typeof(RecordEcsEventsConsumerDefinition));
             x.AddConsumer<RetryDecisionConsumer>().Endpoint(e => e.Name = PlatformTopology.HistoryRetryDecisions);
+            x.AddConsumer<Features.KeepDeadLetters.MessageDeadLetteredConsumer>().Endpoint(e => e.Name = PlatformTopology.HistoryDeadLetters);
         });
         return builder;
     }

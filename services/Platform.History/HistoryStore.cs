@@ -50,6 +50,7 @@ public static class HistoryStore
         opts.Schema.For<MissedSlot>().Duplicate(m => m.Job).Duplicate(m => m.Slot);
         opts.Schema.For<ScheduleCursor>();
         opts.Schema.For<RetryDecision>().Duplicate(d => d.Job).Duplicate(d => d.At);
+        opts.Schema.For<Features.KeepDeadLetters.DeadLetter>();
     }
 
     public static IServiceCollection AddHistoryStore(this IServiceCollection services, bool development)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Platform.Ingest.Features.ImportEvents;
 using Platform.Ingest.Features.NormalizeEcsEvents;
 using Platform.Ingest.Features.PollSqsQueue;
+using Platform.ServiceDefaults.Aws;
 using Platform.Ingest.Features.ReceiveEvents;
 using Platform.ServiceDefaults;
 
@@ -12,6 +13,7 @@ public static class IngestModule
     public static IHostApplicationBuilder AddIngest(this IHostApplicationBuilder builder)
     {
         builder.Services.AddPlatformOptions<IngestOptions>();
+        builder.Services.AddAwsOptions(regionRequired: false);
         builder.Services.AddSingleton<EcsEventParser>();
         builder.Services.AddSingleton<EcsEventsSender>();
         builder.Services.AddHostedService<SqsEventPoller>();

@@ -68,6 +68,7 @@ public static class NotifierModule
             x.AddConsumer<TaskRelaunchedConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
             x.AddConsumer<RelaunchFailedConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
             x.AddConsumer<RetriesExhaustedConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
+            x.AddConsumer<MessageDeadLetteredConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
             x.ConfigureSingleWriterEndpoint(RunOutcomesEndpoint);
         });
         return builder;

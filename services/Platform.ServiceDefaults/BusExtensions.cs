@@ -28,6 +28,8 @@ public static class BusExtensions
         if (transport == BusTransport.RabbitMq)
             builder.Services.AddHostedService<RabbitMqTopology>();
         builder.Services.AddSingleton<InMemoryBacklog>();
+        builder.Services.AddSingleton<DeadLetters>();
+        builder.Services.AddHealthChecks().AddCheck<DeadLetters>("dead-letters");
         if (transport == BusTransport.InMemory)
         {
             builder.Services.AddSendObserver(sp => sp.GetRequiredService<InMemoryBacklog>());
@@ -41,8 +43,18 @@ public static class BusExtensions
             foreach (var register in registrations)
                 register(x);
 
-            x.AddConfigureEndpointsCallback((_, _, endpoint) =>
-                endpoint.UseMessageRetry(r => r.Intervals(50, 200, 1_000, 5_000, 15_000)));
+            x.AddConfigureEndpointsCallback((context, _, endpoint) =>
+            {
+                endpoint.UseMessageRetry(r => r.Intervals([.. context.GetRequiredService<IOptions<BusOptions>>().Value.Retries]));
+                // MassTransit's own error handling (a Fault, the move to <queue>_error), then the report of it.
+                var deadLetters = context.GetRequiredService<DeadLetters>();
+                endpoint.ConfigureError(e =>
+                {
+                    e.UseFilter(new ReportDeadLetterFilter(deadLetters, context));
+                    e.UseFilter(new MassTransit.Middleware.GenerateFaultFilter());
+                    e.UseFilter(new MassTransit.Middleware.ErrorTransportFilter());
+                });
+            });
 
             switch (transport)
             {

@@ -24,11 +24,23 @@ public sealed class BusOptions : IPlatformOptions, IValidatableObject
     [Range(1, 100_000)]
     public int InMemoryQueueLimit { get; set; } = 100;
 
+    /// <summary>
+    /// The waits between a failed message's attempts before it is moved to its error queue (and reported):
+    /// 50 ms, 200 ms, 1 s, 5 s, 15 s by default.
+    /// </summary>
+    public List<TimeSpan> RetryIntervals { get; set; } = [];
+
+    public IReadOnlyList<TimeSpan> Retries => RetryIntervals.Count > 0
+        ? RetryIntervals
+        : [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)];
+
     /// <summary>Set from <c>ConnectionStrings:RabbitMq</c>.</summary>
     public string? RabbitMqUri { get; set; }
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        if (RetryIntervals.Count > 10 || RetryIntervals.Any(i => i < TimeSpan.Zero || i > TimeSpan.FromMinutes(5)))
+            yield return new ValidationResult("Bus:RetryIntervals: at most 10 waits, each between 0 and 5 minutes.", [nameof(RetryIntervals)]);
         if (Transport != BusTransport.RabbitMq)
             yield break;
         if (string.IsNullOrWhiteSpace(RabbitMqUri))

@@ -1,3 +1,4 @@
+using Platform.Contracts.Bus;
 using Platform.Contracts.Digest;
 using Platform.Contracts.History;
 using Platform.Contracts.Retry;
@@ -11,6 +12,7 @@ public static class PlatformTopology
     public const string NotifierRunOutcomes = "notifier-run-outcomes";
     public const string RetryRunOutcomes = "retry-run-outcomes";
     public const string HistoryRetryDecisions = "history-retry-decisions";
+    public const string HistoryDeadLetters = "history-dead-letters";
 
     /// <summary>
     /// The consumer's queue arguments are part of the address: whoever declares the queue first (a sender, in a fresh
@@ -44,6 +46,8 @@ public static class PlatformTopology
         (typeof(RelaunchFailed), HistoryRetryDecisions),
         (typeof(RetriesExhausted), HistoryRetryDecisions),
         (typeof(RunTimedOut), HistoryRetryDecisions),
+        (typeof(MessageDeadLettered), NotifierRunOutcomes),
+        (typeof(MessageDeadLettered), HistoryDeadLetters),
     ];
 
     /// <summary>Queues consumed by one instance at a time (RabbitMQ's single active consumer).</summary>

@@ -50,9 +50,21 @@ public static class ServiceDefaultsExtensions
         app.UseStatusCodePages();
         app.UseEndpointAccess();
         app.UseRateLimiter();
-        app.MapHealthChecks("/health");
+        // Readiness with each check's status and what it says (never a secret): a Degraded check, such as messages
+        // waiting in an error queue, is shown here while the service stays in rotation (HTTP 200).
+        app.MapHealthChecks("/health", new HealthCheckOptions { ResponseWriter = WriteHealthAsync });
         app.MapHealthChecks("/alive", new HealthCheckOptions { Predicate = r => r.Tags.Contains(LiveTag) });
         return app;
+    }
+
+    private static Task WriteHealthAsync(HttpContext http, HealthReport report)
+    {
+        http.Response.ContentType = "application/json; charset=utf-8";
+        return http.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.OrderBy(e => e.Key).Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
+        });
     }
 
     private static void AddPlatformLogging(this IHostApplicationBuilder builder)

@@ -74,7 +74,7 @@ public class IngestAndHistoryOverRabbitMqTests(PostgresFixture postgres) : IAsyn
     {
         await using var slack = await FakeSlack.StartAsync();
         var config = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
-        await File.WriteAllTextAsync(config, $"routes:\n  - name: team\n    slack: {{ webhookUrl: \"${{E2E_SLACK_WEBHOOK}}\" }}\ndefaultRoute: team\n");
+        await File.WriteAllTextAsync(config, $"routes:\n  - name: team\n    slack: {{ webhookUrl: \"${{PLATFORM_E2E_SLACK_WEBHOOK}}\" }}\ndefaultRoute: team\n");
         await using var ingest = await ServiceProcess.StartAsync("Platform.Ingest", Environment("Ingest__ApiKey", ApiKey));
         await using var history = await ServiceProcess.StartAsync("Platform.History", Environment("History__Schema", schema));
         var client = new HttpClient { BaseAddress = ingest.BaseAddress };
@@ -88,7 +88,7 @@ public class IngestAndHistoryOverRabbitMqTests(PostgresFixture postgres) : IAsyn
 
         var notifierEnvironment = Environment("Notifier__Schema", schema + "_n");
         notifierEnvironment["Platform__ConfigFile"] = config;
-        notifierEnvironment["E2E_SLACK_WEBHOOK"] = slack.WebhookUrl("E2E");
+        notifierEnvironment["PLATFORM_E2E_SLACK_WEBHOOK"] = slack.WebhookUrl("E2E");
         try
         {
             await using var notifier = await ServiceProcess.StartAsync("Platform.Notifier", notifierEnvironment);

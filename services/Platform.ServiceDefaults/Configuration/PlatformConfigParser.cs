@@ -186,7 +186,8 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         var token = String(slack, "botToken", path + ".botToken", secret: true);
         var channel = String(slack, "channel", path + ".channel");
         var console = String(slack, "console", path + ".console") is "true";
-        var kinds = (webhook is null ? 0 : 1) + (token is null ? 0 : 1) + (console ? 1 : 0);
+        // Counted by the keys written, so a reference that could not be used is one error, not two.
+        var kinds = (Child(slack, "webhookUrl") is null ? 0 : 1) + (Child(slack, "botToken") is null ? 0 : 1) + (console ? 1 : 0);
         if (kinds != 1)
             Error(slack, path, "set exactly one of webhookUrl, botToken (with channel) or console: true");
         if (webhook is not null && !Uri.TryCreate(webhook, UriKind.Absolute, out var uri))

@@ -16,6 +16,45 @@ namespace Platform.History.Features.RecordEcsEvents;
 /// </summary>
 public sealed partial class EcsEventsRecorder(IDocumentStore store, JobNaming naming, TimeProvider clock, ILogger<EcsEventsRecorder> logger)
 {
+    /// <summary>
+    /// The group commit's write. One message that cannot be stored whole is stored event by event, so one bad event
+    /// never takes the others of its message with it; if some still fail, the message goes on to its error queue
+    /// (where it waits whole, and is reported), saying how many of its events were not stored.
+    /// </summary>
+    public async Task WriteAsync(IReadOnlyList<Contracts.Ingest.RecordEcsEvents> messages, CancellationToken ct)
+    {
+        try
+        {
+            await RecordAsync(messages, ct);
+        }
+        catch (RecordingFailedException) when (messages is [var message] && Split(message).Count > 1 && !ct.IsCancellationRequested)
+        {
+            var failed = 0;
+            string? reason = null;
+            foreach (var single in Split(message))
+            {
+                try
+                {
+                    await RecordAsync([single], ct);
+                }
+                catch (RecordingFailedException e)
+                {
+                    failed++;
+                    reason ??= e.Message;
+                }
+            }
+            if (failed > 0)
+                throw new EventsNotStoredException(failed, reason!);
+        }
+    }
+
+    private static List<Contracts.Ingest.RecordEcsEvents> Split(Contracts.Ingest.RecordEcsEvents m) =>
+    [
+        .. m.TaskStateChanges.Select(c => new Contracts.Ingest.RecordEcsEvents([c], [], [], m.Replayed)),
+        .. m.LaunchFailures.Select(f => new Contracts.Ingest.RecordEcsEvents([], [f], [], m.Replayed)),
+        .. (m.LaunchRequests ?? []).Select(r => new Contracts.Ingest.RecordEcsEvents([], [], [r], m.Replayed)),
+    ];
+
     public async Task RecordAsync(IReadOnlyList<Contracts.Ingest.RecordEcsEvents> messages, CancellationToken ct)
     {
         var changes = messages.SelectMany(m => m.TaskStateChanges).DistinctBy(c => c.EventId).ToList();
@@ -147,6 +186,13 @@ public sealed partial class EcsEventsRecorder(IDocumentStore store, JobNaming na
 
     [LoggerMessage(LogLevel.Debug, "Recorded {Messages} message(s): {Appended} event(s) stored, {Finished} run(s) finished, {Duplicates} duplicate(s) skipped, in {Milliseconds:F0} ms")]
     private partial void LogRecorded(int messages, int appended, int finished, int duplicates, double milliseconds);
+}
+
+/// <summary>Some events of a message could not be stored, even one by one (the others were).</summary>
+public sealed class EventsNotStoredException(int events, string reason)
+    : Exception($"{events} event(s) could not be stored: {reason}"), Platform.ServiceDefaults.IPartlyHandled
+{
+    public int ItemsNotHandled => events;
 }
 
 /// <summary>Writing a batch failed; says why (the database's error code and message) without the events themselves.</summary>

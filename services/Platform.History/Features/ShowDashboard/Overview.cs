@@ -25,7 +25,11 @@ public sealed record JobRow(JobSummary Job, IReadOnlyList<string> Routes, int Su
 
 public sealed record OverviewModel(
     IReadOnlyList<JobRow> Rows, int Total, IReadOnlyDictionary<string, int> StatusCounts, IReadOnlyList<string> Clusters, IReadOnlyList<string> Routes,
-    OverviewFilter Filter, DateTimeOffset Now, TimeSpan Refresh);
+    OverviewFilter Filter, DateTimeOffset Now, TimeSpan Refresh)
+{
+    /// <summary>What waits in the services' error queues: nothing that could not be stored or handled goes unseen.</summary>
+    public KeepDeadLetters.DeadLetterTotals DeadLetters { get; init; } = new(0, 0, null);
+}
 
 public static class Overview
 {
@@ -53,6 +57,6 @@ public static class Overview
             all.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count()),
             [.. all.Select(r => r.Job.Cluster).OfType<string>().Distinct().Order(StringComparer.Ordinal)],
             [.. config.Routes.Select(r => r.Name)],
-            filter, now, refresh);
+            filter, now, refresh) { DeadLetters = await KeepDeadLetters.DeadLetterTotals.LoadAsync(session, ct) };
     }
 }

@@ -3,6 +3,7 @@ using Amazon;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults.Aws;
 using Platform.Contracts.Ingest;
 using Platform.Ingest.Features.NormalizeEcsEvents;
 
@@ -15,6 +16,7 @@ namespace Platform.Ingest.Features.PollSqsQueue;
 /// </summary>
 public sealed partial class SqsEventPoller(
     IOptions<IngestOptions> options,
+    IOptions<AwsOptions> aws,
     EcsEventParser parser,
     EcsEventsSender sender,
     ILogger<SqsEventPoller> logger) : BackgroundService
@@ -24,7 +26,7 @@ public sealed partial class SqsEventPoller(
         var sqs = options.Value.Sqs;
         if (string.IsNullOrWhiteSpace(sqs.QueueUrl))
             return;
-        using var client = CreateClient(sqs);
+        using var client = CreateClient(sqs, aws.Value.Region);
         await Task.WhenAll(Enumerable.Range(0, sqs.ConcurrentReceives)
             .Select(_ => Task.Run(() => PollAsync(client, sqs, stoppingToken), stoppingToken)));
     }
@@ -87,15 +89,17 @@ public sealed partial class SqsEventPoller(
             LogDeleteFailed(failed.Count, failed[0].Message);
     }
 
-    private static AmazonSQSClient CreateClient(SqsSourceOptions sqs)
+    /// <summary>The queue's region is its own setting, else the platform's <c>Aws:Region</c>.</summary>
+    private static AmazonSQSClient CreateClient(SqsSourceOptions sqs, string? awsRegion)
     {
         var config = new AmazonSQSConfig();
-        if (!string.IsNullOrWhiteSpace(sqs.Region))
-            config.RegionEndpoint = RegionEndpoint.GetBySystemName(sqs.Region);
+        var region = string.IsNullOrWhiteSpace(sqs.Region) ? awsRegion : sqs.Region;
+        if (!string.IsNullOrWhiteSpace(region))
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region);
         if (!string.IsNullOrWhiteSpace(sqs.ServiceUrl))
         {
             config.ServiceURL = sqs.ServiceUrl;
-            config.AuthenticationRegion = sqs.Region ?? "us-east-1";
+            config.AuthenticationRegion = region ?? "us-east-1";
         }
         return new AmazonSQSClient(config);
     }

@@ -11,6 +11,9 @@ public sealed class AlertRouter(PlatformConfigSource config)
         return current.Routes.Count == 0 ? [ConsoleRoute] : current.RoutesFor(job, cluster);
     }
 
+    /// <summary>Where the platform's own trouble goes: the default route (the console when no route is configured).</summary>
+    public RouteConfig? Default() => config.Current.Routes.Count == 0 ? ConsoleRoute : config.Current.DefaultRoute is { } name ? Find(name) : null;
+
     public RouteConfig? Find(string name) =>
         config.Current.Routes.FirstOrDefault(r => r.Name == name) ?? (name == ConsoleRoute.Name && config.Current.Routes.Count == 0 ? ConsoleRoute : null);
 

@@ -129,6 +129,21 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Acti
         signal.Notify();
     }
 
+    /// <summary>
+    /// The platform's own trouble (messages waiting in an error queue) is posted to the default route, as a message of its
+    /// own, whatever the silences: nobody would know otherwise.
+    /// </summary>
+    public async Task RecordPlatformProblemAsync(Guid messageId, string text, CancellationToken ct)
+    {
+        if (router.Default() is not { } route)
+            return;
+        var now = clock.GetUtcNow();
+        await using var session = store.LightweightSession();
+        session.Insert(new HandledMessage(messageId.ToString()));
+        session.Store(NewDelivery(route, "", DeliveryKind.Alert, SlackMessageRenderer.RetryUpdate(text), text, messageId, null, silenced: false, now));
+        await SaveOnceAsync(session, ct);
+    }
+
     /// <summary>A digest goes to its own route only, whatever the silences (it is the sign that monitoring works).</summary>
     public async Task RecordDigestAsync(Guid messageId, string routeName, IReadOnlyList<SlackContent> parts, CancellationToken ct)
     {

@@ -65,13 +65,16 @@ public class MonitorsAndLaunchRequestsTests(PostgresFixture postgres) : IAsyncLi
         await using var app = new HistoryApp(postgres);
         var request = ecs.RunTaskRequest("nightly-report", day);
         var run = ecs.Run("nightly-report", day, TimeSpan.FromMinutes(3), RunEnding.ExitCode, taskId: "n1", exitCode: 4);
-        await app.PostAsync([ecs.LaunchSucceeded(request, day, ecs.TaskArn("n1")), .. run.Take(3)]);
-        await app.PostAsync([ecs.LaunchSucceeded(request, day, ecs.TaskArn("n1")), .. run]);
+        var record = ecs.LaunchSucceeded(request, day, ecs.TaskArn("n1"));
+        await app.PostAsync([record, .. run.Take(3)]);
+        await app.PostAsync([record, .. run]);
         await app.WaitForSummariesAsync(1);
 
         var failed = await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<RunFailed>().ToList()), l => l.Count >= 1, what: "RunFailed");
         var carried = failed[0].Context.Message.LaunchRequest;
         Assert.NotNull(carried);
+        // The record's own eventID, under which retry asks CloudTrail for the request before replaying it.
+        Assert.Equal(record["detail"]!["eventID"]!.GetValue<string>(), failed[0].Context.Message.LaunchRequestEventId);
         Assert.True(JsonNode.DeepEquals(request, JsonNode.Parse(carried.Value.GetRawText())), "RunFailed must carry the whole recorded request");
         await Task.Delay(500);
         var started = Assert.Single(app.Harness.Published.Select<RunStarted>()).Context.Message;
@@ -119,5 +122,27 @@ public class MonitorsAndLaunchRequestsTests(PostgresFixture postgres) : IAsyncLi
         Assert.Equal(ecs.TaskArn("slow1"), messages[1].RunId);
         Assert.Equal(TimeSpan.FromSeconds(615), messages[1].Baseline);
         Assert.Equal(TimeSpan.FromMinutes(16).Add(TimeSpan.FromSeconds(15)), messages[1].Duration);
+    }
+
+    [Fact]
+    public async Task Imported_events_are_stored_and_published_marked_replayed_so_nothing_acts_on_them()
+    {
+        await using var app = new HistoryApp(postgres);
+        var recent = DateTimeOffset.UtcNow.AddMinutes(-5);
+        var launch = ecs.LaunchFailure("nightly-report", recent);
+        var running = ecs.Run("long-etl", recent, TimeSpan.FromHours(3), taskId: "imp1").Take(3);
+        var parser = new Platform.Ingest.Features.NormalizeEcsEvents.EcsEventParser(
+            Microsoft.Extensions.Options.Options.Create(new Platform.Ingest.IngestOptions { ApiKey = "unused-but-required-key" }));
+        var batch = parser.Parse(System.Text.Encoding.UTF8.GetBytes(new JsonArray([launch, .. running]).ToJsonString()));
+        // What `import` sends: the same events, marked as the past.
+        var history = await app.Harness.Bus.GetSendEndpoint(Platform.ServiceDefaults.PlatformTopology.HistoryEcsEventsAddress);
+        await history.Send(new Contracts.Ingest.RecordEcsEvents(batch.TaskStateChanges, batch.LaunchFailures, [], Replayed: true));
+
+        var failed = await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<LaunchFailed>().ToList()), l => l.Count >= 1, what: "LaunchFailed");
+        var started = await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<RunStarted>().ToList()), l => l.Count >= 1, what: "RunStarted");
+        Assert.True(failed[0].Context.Message.Replayed);
+        Assert.Equal(launch["detail"]!["eventID"]!.GetValue<string>(), failed[0].Context.Message.CloudTrailEventId);
+        Assert.True(started[0].Context.Message.Replayed);
+        Assert.Single(await app.GetArrayAsync("/jobs/long-etl/runs"));
     }
 }

@@ -94,6 +94,24 @@ public class DashboardPagesTests(PostgresFixture postgres)
         var job = await client.GetStringAsync("/ui/jobs/z-broken");
         Assert.Contains("data-outcome=\"failed\"", job);
         Assert.Contains("app exited with code 1", job);
+        Assert.Contains("href=\"https://eu-west-1.console.aws.amazon.com/ecs/v2/clusters/batch/tasks/", job);
+    }
+
+    [Fact]
+    public async Task A_forged_region_gets_no_console_link_on_the_job_page()
+    {
+        await using var app = Start();
+        var run = new EcsEventFactory().Run("forged-region", now.AddHours(-1), TimeSpan.FromMinutes(1), RunEnding.ExitCode);
+        foreach (var e in run)
+            e["region"] = "evil.example/#";
+        await app.PostAsync(run);
+        await app.WaitForSummariesAsync(1);
+        var client = app.CreateClient().WithReadKey(AccessKey);
+
+        var job = await client.GetStringAsync("/ui/jobs/forged-region");
+        Assert.Contains("app exited with code 1", job);
+        Assert.DoesNotContain("console.aws.amazon.com", job);
+        Assert.DoesNotMatch("href=\"[^\"]*evil", job);
     }
 
     [Fact]
