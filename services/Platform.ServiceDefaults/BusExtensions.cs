@@ -50,7 +50,7 @@ public static class BusExtensions
                 var deadLetters = context.GetRequiredService<DeadLetters>();
                 endpoint.ConfigureError(e =>
                 {
-                    e.UseFilter(new ReportDeadLetterFilter(deadLetters, context));
+                    e.UseFilter(new ReportDeadLetterFilter(deadLetters));
                     e.UseFilter(new MassTransit.Middleware.GenerateFaultFilter());
                     e.UseFilter(new MassTransit.Middleware.ErrorTransportFilter());
                 });

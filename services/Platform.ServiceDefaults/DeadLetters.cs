@@ -22,25 +22,45 @@ public interface IPartlyHandled
 /// Degraded, with the endpoint and the reason) and publishes <see cref="MessageDeadLettered"/> once per message, which
 /// history keeps for the dashboard and the notifier posts to the default route.
 /// </summary>
-public sealed partial class DeadLetters(IHostEnvironment environment, ILogger<DeadLetters> logger) : IHealthCheck
+public sealed partial class DeadLetters(IHostEnvironment environment, IServiceProvider services, ILogger<DeadLetters> logger) : IHealthCheck
 {
     private readonly ConcurrentDictionary<string, (int Count, string LastReason)> byEndpoint = new();
+    private readonly ConcurrentDictionary<string, bool> counted = new();
 
-    public async Task OnMovedAsync(ExceptionReceiveContext context, IServiceProvider services)
+    /// <summary>MassTransit moved a message to <c>&lt;endpoint&gt;_error</c>.</summary>
+    public Task OnMovedAsync(ExceptionReceiveContext context)
     {
-        var endpoint = context.InputAddress.AbsolutePath.Trim('/');
         var urn = (context.TryGetPayload(out ConsumeContext? consumed) ? consumed.SupportedMessageTypes.FirstOrDefault() : null) ?? EnvelopeMessageType(context);
         var messageType = urn is null ? "unknown" : urn[(urn.LastIndexOf(':') + 1)..];
         var items = context.Exception is IPartlyHandled partly ? partly.ItemsNotHandled : 1;
-        var reason = Describe(context.Exception);
+        var endpoint = context.InputAddress.AbsolutePath.Trim('/');
+        return ReportAsync(endpoint, endpoint + "_error", messageType, context.GetMessageId()?.ToString() ?? NewId.NextGuid().ToString(), items,
+            Describe(context.Exception));
+    }
+
+    /// <summary>
+    /// A message left where it waits for someone (an error queue, or a source queue's redrive to its DLQ), counted once
+    /// per <paramref name="messageId"/> however often it is seen, and reported once.
+    /// </summary>
+    public async Task ReportAsync(string endpoint, string waitsIn, string messageType, string messageId, int items, string reason)
+    {
+        if (!counted.TryAdd($"{endpoint}/{messageId}", true))
+            return;
         byEndpoint.AddOrUpdate(endpoint, _ => (items, reason), (_, was) => (was.Count + items, reason));
-        LogMoved(items, messageType, endpoint, reason);
+        LogMoved(items, messageType, waitsIn, reason);
         // A report that itself failed is counted here only: reporting it would go round in a circle.
         if (messageType == nameof(MessageDeadLettered))
             return;
-        var messageId = context.GetMessageId();
-        var report = new MessageDeadLettered(environment.ApplicationName, endpoint, messageType, messageId, items, reason, DateTimeOffset.UtcNow);
-        await services.GetRequiredService<IBus>().Publish(report, c => c.MessageId = ReportId(endpoint, messageId));
+        var report = new MessageDeadLettered(environment.ApplicationName, endpoint, messageType, messageId, items, reason, waitsIn, DateTimeOffset.UtcNow);
+        try
+        {
+            await services.GetRequiredService<IBus>().Publish(report, c => c.MessageId = ReportId(endpoint, messageId));
+        }
+        catch (Exception e)
+        {
+            // The message waits where it is and is counted here; a report that could not go out is not worth more.
+            LogReportFailed(e, waitsIn);
+        }
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -74,28 +94,24 @@ public sealed partial class DeadLetters(IHostEnvironment environment, ILogger<De
         return text.Length <= 300 ? text : text[..299] + "…";
     }
 
-    private static Guid ReportId(string endpoint, Guid? messageId) =>
+    private static Guid ReportId(string endpoint, string messageId) =>
         new(SHA256.HashData(Encoding.UTF8.GetBytes($"dead-letter:{endpoint}:{messageId}")).AsSpan(0, 16));
 
-    [LoggerMessage(LogLevel.Error, "{Items} item(s) of a {MessageType} message could not be handled and were moved to {Endpoint}_error: {Reason}")]
-    private partial void LogMoved(int items, string messageType, string endpoint, string reason);
+    [LoggerMessage(LogLevel.Warning, "Could not publish the report of a message waiting in {WaitsIn}; it is counted on /health")]
+    private partial void LogReportFailed(Exception e, string waitsIn);
+
+    [LoggerMessage(LogLevel.Error, "{Items} item(s) of a {MessageType} message could not be handled and wait in {WaitsIn}: {Reason}")]
+    private partial void LogMoved(int items, string messageType, string waitsIn, string reason);
 }
 
 /// <summary>In the error pipe, after MassTransit's own filters moved the message: reports it (<see cref="DeadLetters"/>).</summary>
-public sealed class ReportDeadLetterFilter(DeadLetters deadLetters, IServiceProvider services) : IFilter<ExceptionReceiveContext>
+public sealed class ReportDeadLetterFilter(DeadLetters deadLetters) : IFilter<ExceptionReceiveContext>
 {
     public void Probe(ProbeContext context) => context.CreateFilterScope("reportDeadLetter");
 
     public async Task Send(ExceptionReceiveContext context, IPipe<ExceptionReceiveContext> next)
     {
         await next.Send(context);
-        try
-        {
-            await deadLetters.OnMovedAsync(context, services);
-        }
-        catch (Exception)
-        {
-            // The message is safe in the error queue and counted; a report that could not be published is not worth losing it over.
-        }
+        await deadLetters.OnMovedAsync(context);
     }
 }

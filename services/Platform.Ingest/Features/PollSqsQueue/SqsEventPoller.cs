@@ -3,6 +3,7 @@ using Amazon;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Aws;
 using Platform.Contracts.Ingest;
 using Platform.Ingest.Features.NormalizeEcsEvents;
@@ -19,6 +20,7 @@ public sealed partial class SqsEventPoller(
     IOptions<AwsOptions> aws,
     EcsEventParser parser,
     EcsEventsSender sender,
+    DeadLetters deadLetters,
     ILogger<SqsEventPoller> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -70,7 +72,11 @@ public sealed partial class SqsEventPoller(
             var batch = parser.Parse(Encoding.UTF8.GetBytes(message.Body ?? ""));
             if (!batch.IsValid)
             {
-                LogUnparseable(message.MessageId, string.Join(" ", batch.Errors.Select(e => e.Message)));
+                var reason = string.Join(" ", batch.Errors.Select(e => e.Message));
+                LogUnparseable(message.MessageId, reason);
+                // Counted and reported once, however often it is received before the redrive policy moves it.
+                await deadLetters.ReportAsync(queueUrl[(queueUrl.LastIndexOf('/') + 1)..], $"{queueUrl} (then its dead-letter queue)", "EventBridge event",
+                    message.MessageId, 1, reason);
                 continue;
             }
             all.Add(batch);

@@ -10,8 +10,8 @@ public sealed class MessageDeadLetteredConsumer(AlertRecorder recorder) : IConsu
     {
         var m = context.Message;
         var text = m.MessageType == nameof(Contracts.Ingest.RecordEcsEvents)
-            ? $"⚠️ {m.Items} event(s) could not be stored: {m.Reason}. They wait in {m.Endpoint}_error."
-            : $"⚠️ {m.Items} {m.MessageType} message(s) could not be handled by {m.Service}: {m.Reason}. They wait in {m.Endpoint}_error.";
+            ? $"⚠️ {m.Items} event(s) could not be stored: {m.Reason}. They wait in {m.WaitsIn}."
+            : $"⚠️ {m.Items} {m.MessageType} message(s) could not be handled by {m.Service}: {m.Reason}. They wait in {m.WaitsIn}.";
         return recorder.RecordPlatformProblemAsync(RunFailedConsumer.MessageIdOf(context), text, context.CancellationToken);
     }
 }

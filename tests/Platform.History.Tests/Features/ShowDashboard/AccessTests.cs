@@ -100,6 +100,17 @@ public class AccessTests(PostgresFixture postgres)
         Assert.Contains("secure", Assert.Single(secure.Headers.GetValues("Set-Cookie")), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task Only_the_hosts_in_AllowedHosts_are_served()
+    {
+        await using var app = Start(new() { ["AllowedHosts"] = "localhost;127.0.0.1" });
+        var client = app.CreateClient(NoRedirects);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/alive")).StatusCode);
+        var elsewhere = new HttpRequestMessage(HttpMethod.Get, "/alive");
+        elsewhere.Headers.Host = "evil.example";
+        Assert.Equal(HttpStatusCode.BadRequest, (await client.SendAsync(elsewhere)).StatusCode);
+    }
+
     private sealed class FromLoopback : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>

@@ -142,6 +142,13 @@ public class SqsEventPollerTests(ITestOutputHelper output) : IAsyncLifetime
                 changes => changes.Count >= run.Count - 1, what: "every other message's event");
             Assert.Equal(run.Count - 1, sent.Count);
             Assert.Equal("Essential container exited\uFFFD with garbage", sent.Single(c => c.LastStatus == "STOPPED").StoppedReason);
+            // Received again after each visibility timeout (1 s) until its redrive policy moves it: reported once.
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            var report = Assert.Single(app.Harness.Published.Select<Platform.Contracts.Bus.MessageDeadLettered>()).Context.Message;
+            Assert.Contains("$.source", report.Reason);
+            Assert.Equal(1, report.Items);
+            var health = await app.CreateClient().GetStringAsync("/health");
+            Assert.Contains("\"Degraded\"", health);
         }
         await Task.Delay(TimeSpan.FromSeconds(2));
         var attributes = await sqs.GetQueueAttributesAsync(queueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);

