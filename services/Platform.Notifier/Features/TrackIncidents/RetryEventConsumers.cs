@@ -34,7 +34,7 @@ public sealed class RelaunchFailedConsumer(AlertRecorder recorder) : IConsumer<R
     {
         var m = context.Message;
         return recorder.RecordRetryUpdateAsync(RunFailedConsumer.MessageIdOf(context), m.Job, m.Cluster,
-            $"⚠️ {m.Job}: ECS refused relaunch attempt {m.Attempt}: {m.Error}", important: true, context.CancellationToken);
+            $"⚠️ {m.Job}: relaunch attempt {m.Attempt} refused: {m.Error}", important: true, context.CancellationToken);
     }
 }
 
