@@ -5,6 +5,7 @@ using Platform.Ingest.Features.PollSqsQueue;
 using Platform.ServiceDefaults.Aws;
 using Platform.Ingest.Features.ReceiveEvents;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Configuration;
 
 namespace Platform.Ingest;
 
@@ -14,6 +15,7 @@ public static class IngestModule
     {
         builder.Services.AddPlatformOptions<IngestOptions>();
         builder.Services.AddAwsOptions(regionRequired: false);
+        builder.Services.AddPlatformConfig();
         builder.Services.AddSingleton<EcsEventParser>();
         builder.Services.AddSingleton<EcsEventsSender>();
         builder.Services.AddHostedService<SqsEventPoller>();

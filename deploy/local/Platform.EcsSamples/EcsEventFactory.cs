@@ -148,6 +148,20 @@ public sealed class EcsEventFactory(string account = "123456789012", string regi
             }),
         });
 
+    /// <summary>
+    /// CloudTrail's record of a RunTask that AWS refused: <c>errorCode</c> and <c>errorMessage</c> set and no
+    /// <c>responseElements</c>, as the CloudTrail record contents reference describes a failed request
+    /// (https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html).
+    /// </summary>
+    public JsonObject RefusedLaunch(string family, DateTimeOffset time, string errorCode, string errorMessage, int revision = 3)
+    {
+        var call = RunTaskCall(RunTaskRequest(family, time, revision), time, null);
+        var detail = (JsonObject)call["detail"]!;
+        detail["errorCode"] = errorCode;
+        detail["errorMessage"] = errorMessage;
+        return call;
+    }
+
     /// <summary>CloudTrail's record of a RunTask <paramref name="request"/> that started the tasks <paramref name="taskArns"/>.</summary>
     public JsonObject LaunchSucceeded(JsonObject request, DateTimeOffset time, params string[] taskArns) =>
         RunTaskCall(request, time, new JsonObject
@@ -156,7 +170,7 @@ public sealed class EcsEventFactory(string account = "123456789012", string regi
             ["failures"] = new JsonArray(),
         });
 
-    private JsonObject RunTaskCall(JsonObject request, DateTimeOffset time, JsonObject response)
+    private JsonObject RunTaskCall(JsonObject request, DateTimeOffset time, JsonObject? response)
     {
         var detail = new JsonObject
         {

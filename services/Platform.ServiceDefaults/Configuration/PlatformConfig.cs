@@ -78,7 +78,11 @@ public sealed record MonitorMatch(string? Family, string? Cluster)
 /// </summary>
 public sealed record RetryPolicyConfig(IReadOnlyList<string> Reasons, int MaxAttempts, TimeSpan Interval, double BackoffRate)
 {
-    public static RetryPolicyConfig DefaultLaunch { get; } = new(["AGENT"], 3, TimeSpan.FromSeconds(10), 2);
+    /// <summary>
+    /// An agent that did not answer, and a RunTask AWS refused for its own load or fault, are worth another try; a
+    /// refusal for the request itself (AccessDenied, InvalidParameterException) would only be refused again.
+    /// </summary>
+    public static RetryPolicyConfig DefaultLaunch { get; } = new(["AGENT", "ThrottlingException", "ServerException"], 3, TimeSpan.FromSeconds(10), 2);
 
     /// <summary>
     /// The failure kinds a run may be retried for (kebab-case, as the API shows them). Launch failures have their own

@@ -39,6 +39,7 @@ internal sealed record CloudTrailDetail(
     string? EventSource,
     string? EventName,
     string? ErrorCode,
+    string? ErrorMessage,
     JsonElement? RequestParameters,
     CloudTrailResponseElements? ResponseElements);
 

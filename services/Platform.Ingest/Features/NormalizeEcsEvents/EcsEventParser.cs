@@ -2,15 +2,16 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.Ingest;
+using Platform.ServiceDefaults.Configuration;
 
 namespace Platform.Ingest.Features.NormalizeEcsEvents;
 
 /// <summary>
 /// Turns EventBridge events (one JSON object, or an array of them) into our contracts. Understands
 /// "ECS Task State Change" and CloudTrail RunTask/StartTask calls (their failures, and the requests of tasks they started); acknowledges and counts as
-/// ignored any other well-formed event.
+/// ignored any other well-formed event, and those of clusters the platform file does not list (when it lists any).
 /// </summary>
-public sealed class EcsEventParser(IOptions<IngestOptions> options)
+public sealed class EcsEventParser(IOptions<IngestOptions> options, PlatformConfigSource? config = null)
 {
     /// <summary>EventBridge's own limit for one event.</summary>
     public const int MaxEventBytes = 256 * 1024;
@@ -83,7 +84,7 @@ public sealed class EcsEventParser(IOptions<IngestOptions> options)
             {
                 case ("ECS Task State Change", "aws.ecs"):
                     var change = ParseTaskStateChange(element, detail, at);
-                    if (IsServiceTask(change.Group))
+                    if (IsServiceTask(change.Group) || !Watched(change.ClusterArn))
                         batch.Ignored++;
                     else
                         batch.TaskStateChanges.Add(change);
@@ -91,10 +92,10 @@ public sealed class EcsEventParser(IOptions<IngestOptions> options)
                 case ("AWS API Call via CloudTrail", "aws.ecs"):
                     switch (ParseLaunch(element, detail, at))
                     {
-                        case TaskLaunchFailed failure when !IsServiceTask(failure.Group):
+                        case TaskLaunchFailed failure when !IsServiceTask(failure.Group) && Watched(failure.Cluster):
                             batch.LaunchFailures.Add(failure);
                             break;
-                        case TaskLaunchRequested request when !IsServiceTask(request.Group):
+                        case TaskLaunchRequested request when !IsServiceTask(request.Group) && Watched(request.Cluster):
                             batch.LaunchRequests.Add(request);
                             break;
                         default:
@@ -112,6 +113,9 @@ public sealed class EcsEventParser(IOptions<IngestOptions> options)
             batch.Errors.Add(new EventError(index, e.Message));
         }
     }
+
+    /// <summary>A cluster (name or ARN) the platform file lists, or any cluster when it lists none.</summary>
+    private bool Watched(string cluster) => config?.Current.Watches(cluster) ?? true;
 
     private bool IsServiceTask(string? group) =>
         !options.Value.IncludeServiceTasks && group is not null && group.StartsWith("service:", StringComparison.Ordinal);
@@ -156,16 +160,21 @@ public sealed class EcsEventParser(IOptions<IngestOptions> options)
     }
 
     /// <summary>
-    /// A RunTask or StartTask that returned failures (a launch that failed), or a RunTask that started tasks (its
-    /// request is kept so that a failed run can be retried as it was launched); other calls are not ours to record.
+    /// A RunTask or StartTask that returned failures or that AWS refused (an <c>errorCode</c>, such as
+    /// <c>AccessDenied</c> or <c>ThrottlingException</c>, and no response: a launch that failed), or a RunTask that
+    /// started tasks (its request is kept so that a failed run can be retried as it was launched); other calls are not
+    /// ours to record. A refused call without its request cannot be given to a job, and is ignored.
     /// </summary>
     private static object? ParseLaunch(JsonElement envelope, JsonElement detailElement, string at)
     {
         var detail = Deserialize(detailElement, EcsEventJsonContext.Default.CloudTrailDetail, at);
         if (detail.EventSource != "ecs.amazonaws.com" || detail.EventName is not ("RunTask" or "StartTask"))
             return null;
-        var failures = detail.ResponseElements?.Failures ?? [];
-        var tasks = detail.ResponseElements?.Tasks ?? [];
+        var refused = detail.ErrorCode is { Length: > 0 } errorCode ? new FailureDetail(null, errorCode, detail.ErrorMessage) : null;
+        if (refused is not null && detail.RequestParameters is not { ValueKind: JsonValueKind.Object })
+            return null;
+        var failures = refused is null ? detail.ResponseElements?.Failures ?? [] : [refused];
+        var tasks = refused is null ? detail.ResponseElements?.Tasks ?? [] : [];
         if (failures.Count == 0 && (tasks.Count == 0 || detail.EventName != "RunTask"))
             return null;
         if (detail.RequestParameters is not { ValueKind: JsonValueKind.Object } request)

@@ -94,8 +94,8 @@ public sealed class RelaunchVerifier(ICloudTrailApi cloudTrail, IEcsApi ecs, Pla
             return "has no request parameters";
         if (Text(record["eventSource"]) != "ecs.amazonaws.com" || Text(record["eventName"]) != "RunTask")
             return $"is not an ECS RunTask call ({Text(record["eventSource"])} {Text(record["eventName"])})";
-        if (Text(record["errorCode"]) is { } error)
-            return $"is a RunTask that AWS refused ({error}), which started nothing to replay";
+        if (Text(record["errorCode"]) is { } error && relaunch.FailedTaskArn is not null)
+            return $"is a RunTask that AWS refused ({error}), which started no task";
         if (Text(request["taskDefinition"]) is not { } taskDefinition || EcsNames.Family(taskDefinition) != relaunch.Family)
             return $"launched another task definition ({Text(request["taskDefinition"])}) than the failure named ({relaunch.Family})";
         if (EcsNames.Cluster(Text(request["cluster"]) ?? "default") != EcsNames.Cluster(relaunch.Cluster))
@@ -106,7 +106,10 @@ public sealed class RelaunchVerifier(ICloudTrailApi cloudTrail, IEcsApi ecs, Pla
             var tasks = (response?["tasks"] as JsonArray ?? []).Select(t => Text(t?["taskArn"]));
             return tasks.Contains(taskArn) ? null : $"did not start task {taskArn}";
         }
-        var reasons = (response?["failures"] as JsonArray ?? []).Select(f => Text(f?["reason"])).OfType<string>().ToList();
+        // A call AWS refused has no response: its error code is the reason (ThrottlingException, ServerException, …).
+        var reasons = Text(record["errorCode"]) is { } refused
+            ? [refused]
+            : (response?["failures"] as JsonArray ?? []).Select(f => Text(f?["reason"])).OfType<string>().ToList();
         if (reasons.Count == 0)
             return "shows no launch failure";
         return config.Current.LaunchRetryFor(relaunch.Job).Covers(reasons[0]) ? null : $"failed for {reasons[0]}, which the job does not retry";

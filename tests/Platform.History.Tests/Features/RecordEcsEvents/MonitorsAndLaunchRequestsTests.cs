@@ -145,4 +145,22 @@ public class MonitorsAndLaunchRequestsTests(PostgresFixture postgres) : IAsyncLi
         Assert.True(started[0].Context.Message.Replayed);
         Assert.Single(await app.GetArrayAsync("/jobs/long-etl/runs"));
     }
+
+    [Fact]
+    public async Task A_RunTask_AWS_refused_is_a_launch_failed_run_of_its_job_alerted_like_any_launch_failure()
+    {
+        await using var app = new HistoryApp(postgres);
+        // "No Container Instances were found in your cluster": what ECS answers a RunTask on an EC2 cluster without
+        // instances (the InvalidParameterException the issue quotes from a public report).
+        var refused = ecs.RefusedLaunch("nightly-report", day.AddHours(2), "InvalidParameterException", "No Container Instances were found in your cluster.");
+        await app.PostAsync([refused, refused]);
+        await app.WaitForSummariesAsync(1);
+
+        var run = Assert.Single(await app.GetArrayAsync("/jobs/nightly-report/runs"))!;
+        Assert.Equal("launch-failed", run["status"]!.GetValue<string>());
+        Assert.Contains("InvalidParameterException", run["reason"]!.GetValue<string>());
+        var failed = Assert.Single(await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<LaunchFailed>().ToList()), l => l.Count >= 1, what: "LaunchFailed"));
+        Assert.Equal("InvalidParameterException", failed.Context.Message.Reason);
+        Assert.Equal("No Container Instances were found in your cluster.", Assert.Single(failed.Context.Message.Failures).Detail);
+    }
 }

@@ -124,6 +124,55 @@ public class ReceiveEventsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_RunTask_AWS_refused_is_a_launch_failure_named_by_its_error_code()
+    {
+        // The record shape of a failed request (errorCode, errorMessage, no responseElements) is the CloudTrail record
+        // contents reference's; the message is the one AWS gives an EventBridge role that may not run the task
+        // definition (quoted in pulumi/pulumi#6725).
+        var denied = ecs.RefusedLaunch("nightly-report", start, "AccessDenied",
+            "User: arn:aws:sts::123456789012:assumed-role/ecsEventsRole/events-rule is not authorized to perform: ecs:RunTask on resource: arn:aws:ecs:eu-west-1:123456789012:task-definition/nightly-report:3");
+        var noRequest = ecs.RefusedLaunch("etl", start, "ThrottlingException", "Rate exceeded");
+        noRequest["detail"]!.AsObject().Remove("requestParameters");
+
+        var response = await app.CreateAuthorizedClient().PostAsync("/events", Json(new JsonArray(denied, noRequest)));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(new JsonObject { ["accepted"] = 1, ["ignored"] = 1 }.ToJsonString(), await response.Content.ReadAsStringAsync());
+        var launch = Assert.Single(Assert.Single(app.SentBatches()).LaunchFailures);
+        Assert.Equal("nightly-report", launch.Family);
+        Assert.Equal("batch", launch.ClusterName);
+        var failure = Assert.Single(launch.Failures);
+        Assert.Equal("AccessDenied", failure.Reason);
+        Assert.StartsWith("User: arn:aws:sts::123456789012:assumed-role/ecsEventsRole", failure.Detail);
+        Assert.Equal(denied["detail"]!["eventID"]!.GetValue<string>(), launch.CloudTrailEventId);
+    }
+
+    [Fact]
+    public async Task Events_of_clusters_the_platform_file_does_not_list_are_ignored()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"platform-{Guid.NewGuid():N}.yaml");
+        await File.WriteAllTextAsync(file, "clusters: [batch]\n");
+        try
+        {
+            await using var watching = new IngestApp(new() { ["Platform:ConfigFile"] = file });
+            var other = new EcsEventFactory(cluster: "prod");
+            var events = new JsonArray(ecs.Run("etl", start, TimeSpan.FromMinutes(1))[0], other.Run("etl", start, TimeSpan.FromMinutes(1))[0],
+                other.LaunchFailure("etl", start), ecs.LaunchFailure("etl", start));
+
+            var response = await watching.CreateAuthorizedClient().PostAsync("/events", Json(events));
+
+            Assert.Equal(new JsonObject { ["accepted"] = 2, ["ignored"] = 2 }.ToJsonString(), await response.Content.ReadAsStringAsync());
+            var batches = watching.SentBatches();
+            Assert.All(batches.SelectMany(b => b.TaskStateChanges), c => Assert.Equal("batch", c.ClusterName));
+            Assert.All(batches.SelectMany(b => b.LaunchFailures), f => Assert.Equal("batch", f.ClusterName));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task A_RunTask_that_started_tasks_keeps_its_complete_request_for_each_task()
     {
         var request = ecs.RunTaskRequest("etl", start);

@@ -23,7 +23,7 @@ public class ForgedLaunchFailureTests(PostgresFixture postgres) : RetryTestBase(
         monitors:
           - job: nightly-report
             retry:
-              launch: { reasons: [AGENT], maxAttempts: 2, interval: 1s, backoffRate: 1 }
+              launch: { reasons: [AGENT, ThrottlingException], maxAttempts: 2, interval: 1s, backoffRate: 1 }
         """;
 
     private async Task<IReadOnlyList<RelaunchFailed>> RefusalsAsync(int count) =>
@@ -110,5 +110,26 @@ public class ForgedLaunchFailureTests(PostgresFixture postgres) : RetryTestBase(
         Assert.Single(RunTasks);
         Assert.Single(App.Harness.Published.Select<RelaunchScheduled>());
         Assert.False(await App.Harness.Published.Any<RelaunchFailed>());
+    }
+
+    [Fact]
+    public async Task A_RunTask_AWS_throttled_is_relaunched_with_its_request_and_one_it_denied_is_not()
+    {
+        var now = DateTimeOffset.UtcNow;
+        var throttled = new EcsEventFactory().RefusedLaunch("nightly-report", now, "ThrottlingException", "Rate exceeded");
+        var denied = new EcsEventFactory().RefusedLaunch("nightly-report", now, "AccessDenied", "not authorized to perform: iam:PassRole");
+        Aws.AddRecord(throttled);
+        Aws.AddRecord(denied);
+        await App.Harness.Bus.Publish(RetryApp.FromRecord(throttled, "nightly-report", "ThrottlingException", now));
+        await App.Harness.Bus.Publish(RetryApp.FromRecord(denied, "nightly-report", "AccessDenied", now));
+
+        var call = Assert.Single(await Eventually.Get(() => Task.FromResult(RunTasks), c => c.Count >= 1, TimeSpan.FromSeconds(15), "RunTask"));
+        await Task.Delay(1_000);
+        Assert.Single(RunTasks);
+        var expected = throttled["detail"]!["requestParameters"]!.DeepClone().AsObject();
+        expected["startedBy"] = call.Body["startedBy"]!.DeepClone();
+        expected["clientToken"] = call.Body["clientToken"]!.DeepClone();
+        Assert.True(JsonNode.DeepEquals(expected, call.Body));
+        Assert.Single(App.Harness.Published.Select<RelaunchScheduled>());
     }
 }
