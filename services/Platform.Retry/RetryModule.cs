@@ -2,6 +2,7 @@ using Amazon.Runtime.Credentials;
 using JasperFx;
 using Marten;
 using MassTransit;
+using Platform.Retry.Features.PublishDecisions;
 using Platform.Retry.Features.RetryFailures;
 using Platform.Retry.Features.StopOverrunningRuns;
 using Platform.ServiceDefaults.Configuration;
@@ -36,8 +37,10 @@ public static class RetryModule
             opts.Schema.For<Relaunch>().Duplicate(r => r.DueAt).Index(r => r.Status);
             opts.Schema.For<ChainExhausted>();
             opts.Schema.For<TimeoutWatch>().Duplicate(w => w.Deadline).Index(w => w.Status);
+            opts.Schema.For<OutboxMessage>().Duplicate(m => m.StoredAt);
             return opts;
         }).ApplyAllDatabaseChangesOnStartup();
+        builder.Services.AddSingleton<DecisionOutbox>();
         builder.Services.AddSingleton<RelaunchPlanner>();
         builder.Services.AddSingleton<RelaunchVerifier>();
         builder.Services.AddHostedService<RelaunchScheduler>();

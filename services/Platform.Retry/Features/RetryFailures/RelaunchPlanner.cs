@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using JasperFx;
 using Marten;
-using MassTransit;
 using Platform.Contracts.History;
 using Platform.Contracts.Retry;
+using Platform.Retry.Features.PublishDecisions;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Aws;
 using Platform.ServiceDefaults.Configuration;
@@ -16,7 +16,7 @@ namespace Platform.Retry.Features.RetryFailures;
 /// nothing can loop. What an event claims only starts the decision: the request replayed is the one CloudTrail
 /// recorded (or our own), and AWS confirms it when the attempt is due (<see cref="RelaunchVerifier"/>).
 /// </summary>
-public sealed partial class RelaunchPlanner(IRetryStore store, PlatformConfigSource config, TimeProvider clock, IBus bus, ILogger<RelaunchPlanner> logger)
+public sealed partial class RelaunchPlanner(IRetryStore store, PlatformConfigSource config, TimeProvider clock, DecisionOutbox outbox, ILogger<RelaunchPlanner> logger)
 {
     public async Task OnLaunchFailedAsync(LaunchFailed failed, CancellationToken ct)
     {
@@ -112,8 +112,10 @@ public sealed partial class RelaunchPlanner(IRetryStore store, PlatformConfigSou
         if (failed.Attempt >= policy.MaxAttempts)
         {
             session.Insert(new ChainExhausted(failed.Chain, failed.Job, failed.Attempt, failed.Reason));
+            var exhausted = outbox.Add(session, new RetriesExhausted(failed.Chain, failed.Job, failed.Cluster, failed.Attempt, failed.Reason),
+                "exhausted", failed.Chain);
             if (await TrySaveAsync(session, ct))
-                await bus.Publish(new RetriesExhausted(failed.Chain, failed.Job, failed.Cluster, failed.Attempt, failed.Reason), ct);
+                await outbox.PublishAsync([exhausted], ct);
             return;
         }
 
@@ -126,8 +128,10 @@ public sealed partial class RelaunchPlanner(IRetryStore store, PlatformConfigSou
             Status = RelaunchStatus.Pending, TaskArn = null, Error = null, FailureConfirmed = false,
         };
         session.Insert(relaunch);
+        var scheduled = outbox.Add(session, new RelaunchScheduled(failed.Chain, failed.Job, failed.Cluster, next, policy.MaxAttempts, relaunch.DueAt, failed.Reason),
+            "scheduled", relaunch.Id);
         if (await TrySaveAsync(session, ct))
-            await bus.Publish(new RelaunchScheduled(failed.Chain, failed.Job, failed.Cluster, next, policy.MaxAttempts, relaunch.DueAt, failed.Reason), ct);
+            await outbox.PublishAsync([scheduled], ct);
     }
 
     private async Task RefuseAsync(string chain, int attempt, string job, string cluster, string reason, string error, CancellationToken ct)
@@ -139,8 +143,9 @@ public sealed partial class RelaunchPlanner(IRetryStore store, PlatformConfigSou
             Id = Relaunch.IdFor(chain, attempt), Chain = chain, Attempt = attempt, MaxAttempts = attempt, Job = job, Cluster = cluster,
             DueAt = clock.GetUtcNow(), Reason = reason, Status = RelaunchStatus.Refused, Error = error,
         });
+        var refused = outbox.Add(session, new RelaunchFailed(chain, job, cluster, attempt, error), "refused", Relaunch.IdFor(chain, attempt));
         if (await TrySaveAsync(session, ct))
-            await bus.Publish(new RelaunchFailed(chain, job, cluster, attempt, error), ct);
+            await outbox.PublishAsync([refused], ct);
     }
 
     private bool Allowed(string job, string cluster)

@@ -1,9 +1,9 @@
 using Marten;
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Platform.ServiceDefaults;
 using Platform.Contracts.Retry;
 using Platform.Retry.Features.CallAws;
+using Platform.Retry.Features.PublishDecisions;
 using Refit;
 
 namespace Platform.Retry.Features.RetryFailures;
@@ -14,8 +14,8 @@ namespace Platform.Retry.Features.RetryFailures;
 /// time. A relaunch whose RunTask returns failures is a failed attempt of its chain, handled here from ECS's answer.
 /// </summary>
 public sealed partial class RelaunchScheduler(
-    IRetryStore store, IEcsApi ecs, RelaunchVerifier verifier, RelaunchPlanner planner, IBus bus, IOptions<RetryOptions> options, TimeProvider clock,
-    ILogger<RelaunchScheduler> logger) : LeaderLoop(clock, logger)
+    IRetryStore store, IEcsApi ecs, RelaunchVerifier verifier, RelaunchPlanner planner, DecisionOutbox outbox, IOptions<RetryOptions> options,
+    TimeProvider clock, ILogger<RelaunchScheduler> logger) : LeaderLoop(clock, logger)
 {
     protected override string ConnectionString => options.Value.ConnectionString!;
 
@@ -23,7 +23,14 @@ public sealed partial class RelaunchScheduler(
 
     protected override TimeSpan Interval => options.Value.PollInterval;
 
-    protected override Task RunOnceAsync(CancellationToken ct) => RunDueAsync(ct);
+    /// <summary>How long a stored decision's message may wait for its own publisher before the leader publishes it.</summary>
+    private static readonly TimeSpan OutboxSettled = TimeSpan.FromSeconds(10);
+
+    protected override async Task RunOnceAsync(CancellationToken ct)
+    {
+        await outbox.DrainAsync(OutboxSettled, ct);
+        await RunDueAsync(ct);
+    }
 
     private async Task RunDueAsync(CancellationToken ct)
     {
@@ -66,8 +73,10 @@ public sealed partial class RelaunchScheduler(
             if (response.Tasks is [var task, ..])
             {
                 session.Store(relaunch with { Status = RelaunchStatus.Launched, TaskArn = task.TaskArn });
+                var relaunched = outbox.Add(session, new TaskRelaunched(relaunch.Chain, relaunch.Job, relaunch.Cluster, relaunch.Attempt, relaunch.MaxAttempts,
+                    task.TaskArn), "relaunched", relaunch.Id);
                 await session.SaveChangesAsync(ct);
-                await bus.Publish(new TaskRelaunched(relaunch.Chain, relaunch.Job, relaunch.Cluster, relaunch.Attempt, relaunch.MaxAttempts, task.TaskArn), ct);
+                await outbox.PublishAsync([relaunched], ct);
                 continue;
             }
 
@@ -95,8 +104,9 @@ public sealed partial class RelaunchScheduler(
     {
         LogRefused(relaunch.Job, relaunch.Chain, relaunch.Attempt, error);
         session.Store(relaunch with { Status = RelaunchStatus.Refused, Error = error });
+        var refused = outbox.Add(session, new RelaunchFailed(relaunch.Chain, relaunch.Job, relaunch.Cluster, relaunch.Attempt, error), "refused", relaunch.Id);
         await session.SaveChangesAsync(ct);
-        await bus.Publish(new RelaunchFailed(relaunch.Chain, relaunch.Job, relaunch.Cluster, relaunch.Attempt, error), ct);
+        await outbox.PublishAsync([refused], ct);
     }
 
     [LoggerMessage(LogLevel.Warning, "Refused to relaunch {Job} (chain {Chain}, attempt {Attempt}): {Error}")]

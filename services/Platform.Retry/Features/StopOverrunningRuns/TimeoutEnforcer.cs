@@ -1,8 +1,8 @@
 using Marten;
-using MassTransit;
 using Microsoft.Extensions.Options;
 using Platform.Contracts.Retry;
 using Platform.Retry.Features.CallAws;
+using Platform.Retry.Features.PublishDecisions;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Aws;
 using Platform.ServiceDefaults.Configuration;
@@ -18,7 +18,7 @@ namespace Platform.Retry.Features.StopOverrunningRuns;
 /// PostgreSQL advisory lock); watches are durable, so a restart misses no deadline.
 /// </summary>
 public sealed partial class TimeoutEnforcer(
-    IRetryStore store, IEcsApi ecs, IBus bus, PlatformConfigSource config, IOptions<RetryOptions> options, TimeProvider clock,
+    IRetryStore store, IEcsApi ecs, DecisionOutbox outbox, PlatformConfigSource config, IOptions<RetryOptions> options, TimeProvider clock,
     ILogger<TimeoutEnforcer> logger)
     : LeaderLoop(clock, logger)
 {
@@ -86,9 +86,11 @@ public sealed partial class TimeoutEnforcer(
                     continue;
                 }
                 session.Store(watch with { Status = WatchStatus.Stopped });
+                var timedOut = outbox.Add(session, new RunTimedOut(watch.Id, watch.Job, watch.Cluster, watch.Id, watch.Timeout, Clock.GetUtcNow(), reason),
+                    "timed-out", watch.Id);
                 await session.SaveChangesAsync(ct);
                 LogStopped(watch.Job, watch.Id, reason);
-                await bus.Publish(new RunTimedOut(watch.Id, watch.Job, watch.Cluster, watch.Id, watch.Timeout, Clock.GetUtcNow(), reason), ct);
+                await outbox.PublishAsync([timedOut], ct);
             }
             await session.SaveChangesAsync(ct);
         }
