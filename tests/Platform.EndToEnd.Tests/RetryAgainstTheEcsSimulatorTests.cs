@@ -105,8 +105,10 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
                 TimeSpan.FromSeconds(60), "the overrunning run to be stopped\n" + retry.Output);
             Assert.Equal("timed-out", overrun[0]!["failureKind"]!.GetValue<string>());
             Assert.Equal("Stopped by Platform: exceeded timeout of 4s", overrun[0]!["stoppedReason"]!.GetValue<string>());
+            // The restart above can fall between the stop's commit and its message: the new leader then publishes the
+            // stored decision once it has waited 5 s for its own publisher.
             var stopped = await Eventually.Get(() => api.GetFromJsonAsync<JsonArray>($"/jobs/{prefix}-overrun/retries")!, d => d!.Count >= 1,
-                TimeSpan.FromSeconds(10), "the timeout decision in history");
+                TimeSpan.FromSeconds(30), "the timeout decision in history");
             Assert.Equal("timed-out", Assert.Single(stopped!)!["decision"]!.GetValue<string>());
 
             var slow = await Eventually.Get(() => Task.FromResult(Calls(ecs, "slow")), c => c.Count >= 1, TimeSpan.FromSeconds(30), "the slow job's relaunch after the restart");

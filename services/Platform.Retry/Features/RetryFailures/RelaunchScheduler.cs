@@ -24,7 +24,7 @@ public sealed partial class RelaunchScheduler(
     protected override TimeSpan Interval => options.Value.PollInterval;
 
     /// <summary>How long a stored decision's message may wait for its own publisher before the leader publishes it.</summary>
-    private static readonly TimeSpan OutboxSettled = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan OutboxSettled = TimeSpan.FromSeconds(5);
 
     protected override async Task RunOnceAsync(CancellationToken ct)
     {
