@@ -72,6 +72,9 @@ public class PlatformStackTests
             stateChanges["EventPattern"]!["detail"]!["clusterArn"]!.AsArray().Select(a => a!.GetValue<string>()));
         var calls = rules.Single(r => r["EventPattern"]!["detail-type"]![0]!.GetValue<string>() == "AWS API Call via CloudTrail");
         Assert.Equal(["RunTask", "StartTask"], calls["EventPattern"]!["detail"]!["eventName"]!.AsArray().Select(a => a!.GetValue<string>()));
+        // Only the monitored clusters' calls, named either way (RunTask's cluster parameter takes a name or an ARN).
+        Assert.Equal(["batch", "reports", "arn:aws:ecs:eu-west-1:123456789012:cluster/batch", "arn:aws:ecs:eu-west-1:123456789012:cluster/reports"],
+            calls["EventPattern"]!["detail"]!["requestParameters"]!["cluster"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.All(rules, r => Assert.NotNull(r["Targets"]![0]!["DeadLetterConfig"]));
         Assert.Contains(Resources(template, "AWS::SQS::Queue"), q => q["Properties"]!["RedrivePolicy"]?["maxReceiveCount"]?.GetValue<int>() == 5);
         Assert.Single(Resources(template, "AWS::CloudWatch::Alarm"));

@@ -219,12 +219,18 @@ public sealed class PlatformStack : Stack
         });
         new Rule(this, "RunTaskCalls", new RuleProps
         {
-            Description = "CloudTrail records of RunTask and StartTask (failed launches, and the requests of started tasks)",
+            Description = "CloudTrail records of RunTask and StartTask on the monitored clusters (failed launches, and the requests of started tasks)",
             EventPattern = new EventPattern
             {
                 Source = ["aws.ecs"],
                 DetailType = ["AWS API Call via CloudTrail"],
-                Detail = new Dictionary<string, object> { ["eventSource"] = new[] { "ecs.amazonaws.com" }, ["eventName"] = new[] { "RunTask", "StartTask" } },
+                // The trail sees the whole account: only calls on the monitored clusters, which a caller names by name or ARN.
+                Detail = new Dictionary<string, object>
+                {
+                    ["eventSource"] = new[] { "ecs.amazonaws.com" },
+                    ["eventName"] = new[] { "RunTask", "StartTask" },
+                    ["requestParameters"] = new Dictionary<string, object> { ["cluster"] = settings.MonitoredClusters.Concat(ClusterArns).ToArray() },
+                },
             },
             Targets = [target],
         });
