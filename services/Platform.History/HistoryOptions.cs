@@ -16,5 +16,6 @@ public sealed class HistoryOptions : IPlatformOptions
     public string Schema { get; set; } = "platform";
 
     /// <summary>How often scheduled monitors are checked for missed runs.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:10:00")]
     public TimeSpan MissedRunCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -14,6 +14,8 @@ public static class AwsExtensions
         services.AddPlatformOptions<AwsOptions>()
             .PostConfigure<IConfiguration>((o, config) =>
             {
+                // An empty setting (Aws__Region= in a compose file) is no setting.
+                o.Region = string.IsNullOrWhiteSpace(o.Region) ? null : o.Region;
                 foreach (var alias in aliases)
                 {
                     o.Region ??= config[$"{alias}:Region"] is { Length: > 0 } region ? region : null;
