@@ -36,7 +36,8 @@ public sealed partial class ScheduleExpression
     {
         schedule = null;
         error = "";
-        var trimmed = text.Trim();
+        // EventBridge takes the expression as written: no space around it, nor inside rate( … ).
+        var trimmed = text;
         if (RateSyntax().Match(trimmed) is { Success: true } r)
         {
             var n = long.Parse(r.Groups[1].Value, CultureInfo.InvariantCulture);
@@ -61,6 +62,9 @@ public sealed partial class ScheduleExpression
         if (fields.Length != 6)
             return Fail($"a cron expression has 6 fields (minutes hours day-of-month month day-of-week year), not {fields.Length}", out error);
         var (dayOfMonth, dayOfWeek) = (fields[2], fields[4]);
+        // ? means "no specific value" and only stands in one of the two day fields; Cronos would read it as * anywhere.
+        if (new[] { (fields[0], "minutes"), (fields[1], "hours"), (fields[3], "month") }.FirstOrDefault(f => f.Item1.Contains('?')) is ({ } bad, var field))
+            return Fail($"'{bad}': ? is allowed only in day-of-month or day-of-week, not in {field}", out error);
         if ((dayOfMonth == "?") == (dayOfWeek == "?"))
             return Fail("exactly one of day-of-month and day-of-week must be ?", out error);
         if (!YearSet.TryParse(fields[5], out var yearSet))
@@ -143,7 +147,7 @@ public sealed partial class ScheduleExpression
         return false;
     }
 
-    [GeneratedRegex(@"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")]
+    [GeneratedRegex(@"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")]
     private static partial Regex RateSyntax();
 
     [GeneratedRegex(@"^cron\((.*)\)$")]

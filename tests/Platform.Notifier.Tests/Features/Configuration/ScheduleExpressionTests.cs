@@ -63,6 +63,13 @@ public class ScheduleExpressionTests
     [InlineData("rate(5 minute)", "rate(5 minutes)")]
     [InlineData("rate(0 minutes)", "positive")]
     [InlineData("every day", "expected cron(")]
+    // AWS allows ? only in the two day fields, and reads rate( … ) exactly: these it refuses (issue 18's cases).
+    [InlineData("cron(? 10 * * ? *)", "not in minutes")]
+    [InlineData("cron(0 ? ? * MON *)", "not in hours")]
+    [InlineData("cron(0 10 ? ? MON *)", "not in month")]
+    [InlineData("rate( 10 minutes )", "expected cron(")]
+    [InlineData("rate(10  minutes)", "expected cron(")]
+    [InlineData(" rate(10 minutes)", "expected cron(")]
     public void Invalid_expressions_are_rejected_with_the_reason(string expression, string reason)
     {
         Assert.False(ScheduleExpression.TryParse(expression, out _, out var error));
