@@ -114,6 +114,13 @@ public sealed partial class ScheduleExpression
                 from = occurrence;
                 continue;
             }
+            // A time the clocks repeat (going back) runs once, at its first instant: Cronos repeats the times of
+            // wildcard and step hours. The second instant is the one with the smaller offset, in either hemisphere.
+            if (zone.IsAmbiguousTime(local) && local.Offset == zone.GetAmbiguousTimeOffsets(local).Min())
+            {
+                from = occurrence;
+                continue;
+            }
             return occurrence.ToUniversalTime();
         }
         return null;
@@ -132,6 +139,16 @@ public sealed partial class ScheduleExpression
 
     private static bool TryTranslateDayOfWeek(string field, out string translated)
     {
+        // A bare L is the week's last day, Saturday (Cronos has no such form).
+        if (field == "L")
+            field = "7";
+        // A step counts within SUN–SAT only, so it is written out as the days it names: Cronos would count on to its 7,
+        // a second Sunday ("2/3" would be MON, THU and SUN).
+        if (!TryExpandDayOfWeekSteps(field, out field))
+        {
+            translated = "";
+            return false;
+        }
         // EventBridge numbers days 1 (SUN) to 7 (SAT); Cronos 0 (SUN) to 6 (SAT). Names and ? pass through.
         translated = DayNumber().Replace(field, m =>
         {
@@ -139,6 +156,39 @@ public sealed partial class ScheduleExpression
             return (n - 1).ToString(CultureInfo.InvariantCulture);
         });
         return !DayNumberOutOfRange().IsMatch(field);
+    }
+
+    private static readonly string[] DayNames = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+    /// <summary>Each <c>start/step</c>, <c>a-b/step</c> or <c>*/step</c> of the field as the list of the days 1–7 it names.</summary>
+    private static bool TryExpandDayOfWeekSteps(string field, out string expanded)
+    {
+        expanded = field;
+        if (!field.Contains('/'))
+            return true;
+        var parts = new List<string>();
+        foreach (var part in field.Split(','))
+        {
+            var m = Regex.Match(part, @"^(\*|[0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?/(\d+)$");
+            if (!part.Contains('/'))
+            {
+                parts.Add(part);
+                continue;
+            }
+            if (!m.Success || Day(m.Groups[1].Value, 1) is not { } first || Day(m.Groups[2].Success ? m.Groups[2].Value : "", 7) is not { } last
+                || int.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture) is var step && step < 1 || first > last)
+                return false;
+            for (var day = first; day <= last; day += step)
+                parts.Add(day.ToString(CultureInfo.InvariantCulture));
+        }
+        expanded = string.Join(",", parts);
+        return true;
+
+        // A day 1–7 from its number or name; * (or nothing) is the given bound.
+        static int? Day(string text, int bound) =>
+            text is "" or "*" ? bound
+            : int.TryParse(text, CultureInfo.InvariantCulture, out var n) ? n is >= 1 and <= 7 ? n : null
+            : Array.IndexOf(DayNames, text.ToUpperInvariant()) is var i and >= 0 ? i + 1 : null;
     }
 
     private static bool Fail(string message, out string error)

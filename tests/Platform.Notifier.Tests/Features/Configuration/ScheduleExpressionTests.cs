@@ -32,6 +32,10 @@ public class ScheduleExpressionTests
     [InlineData("rate(5 minutes)", "2026-11-22T00:05:00", "2026-11-22T00:10:00")]
     [InlineData("rate(1 hour)", "2026-11-22T01:00:00", "2026-11-22T02:00:00")]
     [InlineData("rate(2 days)", "2026-11-23T00:00:00", "2026-11-25T00:00:00")]
+    // Steps count within the week (1 SUN to 7 SAT) and never wrap to Sunday; a bare L is the week's last day, Saturday.
+    [InlineData("cron(0 10 ? * 2/3 *)", "2026-11-23T10:00:00", "2026-11-26T10:00:00")]
+    [InlineData("cron(0 10 ? * 5/3 *)", "2026-11-26T10:00:00", "2026-12-03T10:00:00")]
+    [InlineData("cron(0 10 ? * L *)", "2026-11-28T10:00:00", "2026-12-05T10:00:00")]
     public void Next_slots_match_EventBridge(string expression, string first, string? second)
     {
         var schedule = Parse(expression);
@@ -50,6 +54,39 @@ public class ScheduleExpressionTests
         // 2026-10-25: 02:30 happens twice (CEST, then CET); the schedule runs once.
         Assert.Equal([Utc("2026-10-24T00:30:00"), Utc("2026-10-25T00:30:00"), Utc("2026-10-26T01:30:00")],
             nightly.Between(Utc("2026-10-24T00:00:00"), Utc("2026-10-26T12:00:00"), Berlin));
+    }
+
+    [Theory]
+    [InlineData("cron(0 10 ? * MON/2 *)", "MON,WED,FRI")]
+    [InlineData("cron(0 10 ? * */3 *)", "SUN,WED,SAT")]
+    [InlineData("cron(0 10 ? * 2-5/2 *)", "MON,WED")]
+    public void A_step_in_day_of_week_names_only_days_of_one_week(string expression, string days)
+    {
+        var schedule = Parse(expression);
+        var fired = schedule.Between(Utc("2026-11-21T12:00:00"), Utc("2026-12-05T12:00:00"), TimeZoneInfo.Utc)
+            .Select(t => t.DayOfWeek.ToString()[..3].ToUpperInvariant()).Distinct().Order().ToList();
+        Assert.Equal(days.Split(',').Order(), fired);
+    }
+
+    /// <summary>
+    /// A wall time the clocks repeat runs once, for wildcard and step hours too (EventBridge Scheduler: "a repeated
+    /// time runs once"): in Berlin (autumn 2026), Sydney (southern hemisphere, April 2027) and Lord Howe Island, whose
+    /// clocks go back by 30 minutes.
+    /// </summary>
+    [Theory]
+    // Berlin: 02:00 and 02:30 CEST, then 03:00 and 03:30 CET (not 02:00 and 02:30 again).
+    [InlineData("Europe/Berlin", "cron(0/30 * * * ? *)", "2026-10-24T23:59:00", "2026-10-25T02:30:00", 4)]
+    // Sydney: 01:00 and 02:00 AEDT, then 03:00 AEST (02:00 not again).
+    [InlineData("Australia/Sydney", "cron(0 * * * ? *)", "2027-04-03T13:59:00", "2027-04-03T17:30:00", 3)]
+    // Lord Howe: 01:00–01:45 at +11, then 02:00–02:30 at +10:30 (01:30 and 01:45 not again).
+    [InlineData("Australia/Lord_Howe", "cron(0/15 * * * ? *)", "2027-04-03T13:59:00", "2027-04-03T16:00:00", 7)]
+    public void A_repeated_wall_time_runs_once_in_any_zone(string zone, string expression, string from, string to, int count)
+    {
+        var tz = TimeZoneInfo.FindSystemTimeZoneById(zone);
+        var slots = Parse(expression).Between(Utc(from), Utc(to), tz).ToList();
+        var walls = slots.Select(s => TimeZoneInfo.ConvertTime(s, tz).DateTime).ToList();
+        Assert.Equal(walls.Count, walls.Distinct().Count());
+        Assert.Equal(count, slots.Count);
     }
 
     [Theory]
