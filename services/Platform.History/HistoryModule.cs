@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Platform.History.Features.DetectMissedRuns;
+using Platform.History.Features.ReadTaskDefinitions;
 using Platform.History.Features.RecordEcsEvents;
 using Platform.History.Features.ReportPeriods;
 using Platform.History.Features.RecordRetryDecisions;
@@ -8,6 +9,7 @@ using Platform.History.Features.ShowDashboard;
 using Platform.History.Features.SummarizeJobs;
 using Platform.History.Features.TrackRuns;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Aws;
 using Platform.ServiceDefaults.Configuration;
 
 namespace Platform.History;
@@ -24,6 +26,10 @@ public static class HistoryModule
         builder.Services.AddPlatformConfig();
         builder.Services.AddSingleton<JobNaming>();
         builder.Services.AddSingleton<EcsEventsRecorder>();
+        builder.Services.AddAwsOptions(regionRequired: false);
+        // One retry: a batch of events waits for this answer, and stores its runs as "assumed" without it.
+        builder.Services.AddAwsClient<ITaskDefinitionsApi>("ecs", TaskDefinitionsJsonContext.Default.Options, retries: 1);
+        builder.Services.AddSingleton<EssentialContainers>();
         builder.Services.AddSingleton(sp => new GroupCommit<Contracts.Ingest.RecordEcsEvents>(
             sp.GetRequiredService<EcsEventsRecorder>().WriteAsync, RecordEcsEventsConsumerDefinition.MaxMessagesPerWrite));
         builder.AddDashboard();

@@ -1,4 +1,3 @@
-using Amazon.Runtime.Credentials;
 using JasperFx;
 using Marten;
 using MassTransit;
@@ -7,14 +6,10 @@ using Platform.Retry.Features.RetryFailures;
 using Platform.Retry.Features.StopOverrunningRuns;
 using Platform.ServiceDefaults.Configuration;
 using Weasel.Core;
-using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using Platform.Retry.Features.CallAws;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Aws;
-using System.Text.Json;
-using Polly;
-using Refit;
 
 namespace Platform.Retry;
 
@@ -53,34 +48,12 @@ public static class RetryModule
             x.ConfigureSingleWriterEndpoint(PlatformTopology.RetryRunOutcomes);
         });
         builder.Services.AddAwsOptions(regionRequired: true, aliases: "Retry:Ecs");
-        builder.Services.AddSingleton<DefaultAWSCredentialsIdentityResolver>();
         builder.Services.AddAwsClient<IEcsApi>("ecs", EcsJsonContext.Default.Options);
         builder.Services.AddAwsClient<ICloudTrailApi>("cloudtrail", CloudTrailJsonContext.Default.Options);
         return builder;
     }
 
     public static IEndpointRouteBuilder MapRetry(this IEndpointRouteBuilder app) => app;
-
-    /// <summary>
-    /// A typed client of one AWS JSON 1.1 API. Retries wrap the signing handler, so every attempt is signed anew;
-    /// RunTask requests carry a clientToken, which makes a retried POST idempotent.
-    /// </summary>
-    private static void AddAwsClient<T>(this IServiceCollection services, string service, JsonSerializerOptions json) where T : class
-    {
-        var settings = new RefitSettings(new SystemTextJsonContentSerializer(json));
-        var client = services.AddRefitGeneratedClient<T>(_ => settings)
-            .ConfigureHttpClient((sp, http) => http.BaseAddress = sp.GetRequiredService<IOptions<AwsOptions>>().Value.EndpointFor(service));
-        client.AddResilienceHandler(service, pipeline => pipeline.AddRetry(new HttpRetryStrategyOptions
-        {
-            MaxRetryAttempts = 4,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = TimeSpan.FromMilliseconds(200),
-            ShouldHandle = args => AwsTransientErrors.IsTransientAsync(args.Outcome),
-        }));
-        client.AddHttpMessageHandler(sp => new SigV4SigningHandler(service, sp.GetRequiredService<IOptions<AwsOptions>>().Value.Region!,
-            sp.GetRequiredService<DefaultAWSCredentialsIdentityResolver>()));
-    }
 }
 
 /// <summary>The retry service's document store: planned relaunches and ended chains.</summary>

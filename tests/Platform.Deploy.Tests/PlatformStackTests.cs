@@ -107,13 +107,20 @@ public class PlatformStackTests
     }
 
     [Fact]
-    public void Only_retry_may_call_ECS_and_only_on_the_monitored_clusters_and_roles()
+    public void Only_retry_may_act_on_ECS_and_only_on_the_monitored_clusters_and_roles_and_history_may_only_read_task_definitions()
     {
         var (_, template) = Synth(Context());
 
         var policies = Resources(template, "AWS::IAM::Policy").ToList();
         var ecsPolicies = policies.Where(p => Statements(p).Any(s => Actions(s).Any(a => a.StartsWith("ecs:", StringComparison.Ordinal)))).ToList();
-        var retry = Assert.Single(ecsPolicies);
+        Assert.Equal(2, ecsPolicies.Count);
+        var retry = Assert.Single(ecsPolicies, p => p["Properties"]!["Roles"]![0]!["Ref"]!.GetValue<string>().Contains("RetryTaskRole"));
+        // History learns which containers are essential; DescribeTaskDefinition has no resource-level permissions.
+        var history = Assert.Single(ecsPolicies, p => p != retry);
+        Assert.Contains("HistoryTaskRole", history["Properties"]!["Roles"]![0]!["Ref"]!.GetValue<string>());
+        var describe = Assert.Single(Statements(history), s => Actions(s).Any(a => a.StartsWith("ecs:", StringComparison.Ordinal)));
+        Assert.Equal(["ecs:DescribeTaskDefinition"], Actions(describe));
+        Assert.Equal("*", describe["Resource"]!.GetValue<string>());
         Assert.Contains("RetryTaskRole", retry["Properties"]!["Roles"]![0]!["Ref"]!.GetValue<string>());
         var statements = Statements(retry).ToList();
         var runTask = statements.Single(s => Actions(s).Contains("ecs:RunTask"));

@@ -118,6 +118,7 @@ public sealed class PlatformStack : Stack
                 [common, slackSecrets, ingestSecrets, dashboardSecrets, adminSecrets]);
             events.GrantConsumeMessages(role);
             AllowRetry(role);
+            AllowReadingTaskDefinitions(role);
             return;
         }
 
@@ -125,8 +126,9 @@ public sealed class PlatformStack : Stack
         var bus = new Dictionary<string, string> { ["Bus__Transport"] = "RabbitMq" };
         var busSecret = new Dictionary<string, EcsSecret> { ["ConnectionStrings__RabbitMq"] = EcsSecret.FromSecretsManager(broker) };
         events.GrantConsumeMessages(Service("ingest", "Ingest", 256, 512, [bus, ingestEnvironment], [busSecret, ingestSecrets]));
-        Service("history", "History", 512, 1024, [bus, new() { ["Dashboard__NotifierUrl"] = "http://notifier.platform.internal:8080/" }],
-            [common, busSecret, dashboardSecrets, dashboardReaderSecrets], discoverable: true);
+        AllowReadingTaskDefinitions(Service("history", "History", 512, 1024,
+            [bus, new() { ["Dashboard__NotifierUrl"] = "http://notifier.platform.internal:8080/", ["Aws__Region"] = settings.Region }],
+            [common, busSecret, dashboardSecrets, dashboardReaderSecrets], discoverable: true));
         Service("notifier", "Notifier", 256, 512, [bus], [common, busSecret, slackSecrets, adminSecrets], discoverable: true);
         AllowRetry(Service("retry", "Retry", 256, 512, [bus, retryEnvironment], [common, busSecret]));
         Service("digest", "Digest", 256, 512, [bus, new() { ["Digest__HistoryUrl"] = "http://history.platform.internal:8080/" }], [common, busSecret, digestSecrets]);
@@ -284,6 +286,13 @@ public sealed class PlatformStack : Stack
         });
         return role;
     }
+
+    /// <summary>
+    /// History reads which containers of a task definition are essential. DescribeTaskDefinition has no resource-level
+    /// permissions (the Service Authorization Reference lists no resource type for it), hence <c>*</c>; it reads, never changes.
+    /// </summary>
+    private static void AllowReadingTaskDefinitions(Role role) =>
+        role.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["ecs:DescribeTaskDefinition"], Resources = ["*"] }));
 
     /// <summary>
     /// Retry alone may call ECS: RunTask, StopTask and DescribeTasks on the monitored clusters, and pass only their roles;

@@ -20,6 +20,56 @@ public sealed class EcsEventFactory(string account = "123456789012", string regi
 
     public string TaskArn(string taskId) => $"arn:aws:ecs:{region}:{account}:task/{cluster}/{taskId}";
 
+    public string TaskDefinitionArn(string family, int revision) => $"arn:aws:ecs:{region}:{account}:task-definition/{family}:{revision}";
+
+    /// <summary>
+    /// The task definition of the tasks this factory's events describe, as DescribeTaskDefinition's <c>taskDefinition</c>
+    /// (ECS API reference): the essential <c>app</c> and a FireLens log router that is not essential, as in AWS's
+    /// "custom log routing" guide.
+    /// </summary>
+    public JsonObject TaskDefinition(string family, int revision) => new()
+    {
+        ["taskDefinitionArn"] = TaskDefinitionArn(family, revision),
+        ["family"] = family,
+        ["revision"] = revision,
+        ["status"] = "ACTIVE",
+        ["networkMode"] = "awsvpc",
+        ["requiresCompatibilities"] = new JsonArray("FARGATE"),
+        ["compatibilities"] = new JsonArray("EC2", "FARGATE"),
+        ["cpu"] = "256",
+        ["memory"] = "512",
+        ["containerDefinitions"] = new JsonArray(
+            new JsonObject
+            {
+                ["name"] = "app",
+                ["image"] = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/reports:latest",
+                ["essential"] = true,
+                ["logConfiguration"] = new JsonObject { ["logDriver"] = "awsfirelens", ["options"] = new JsonObject { ["Name"] = "cloudwatch" } },
+            },
+            new JsonObject
+            {
+                ["name"] = "log-router",
+                ["image"] = "public.ecr.aws/aws-observability/aws-for-fluent-bit:stable",
+                ["essential"] = false,
+                ["firelensConfiguration"] = new JsonObject { ["type"] = "fluentbit" },
+            }),
+    };
+
+    /// <summary>
+    /// One CloudTrail record as <c>LookupEvents</c> returns it (CloudTrail API reference): a few fields lifted out, the
+    /// whole record as a JSON string in <c>CloudTrailEvent</c>.
+    /// </summary>
+    public static JsonObject LookupEvent(JsonObject record) => new()
+    {
+        ["EventId"] = record["eventID"]!.DeepClone(),
+        ["EventName"] = record["eventName"]!.DeepClone(),
+        ["EventSource"] = record["eventSource"]!.DeepClone(),
+        ["EventTime"] = DateTimeOffset.Parse(record["eventTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds(),
+        ["ReadOnly"] = "false",
+        ["Resources"] = new JsonArray(),
+        ["CloudTrailEvent"] = record.ToJsonString(),
+    };
+
     /// <summary>
     /// The events of one task from PROVISIONING to STOPPED, in order (about 8). <paramref name="pace"/> scales ECS's
     /// own steps (about 20 s to start, 15 s to stop), for a simulator that should not take that long.
@@ -71,7 +121,7 @@ public sealed class EcsEventFactory(string account = "123456789012", string regi
                 ["platformVersion"] = "1.4.0",
                 ["startedBy"] = startedBy ?? $"events-rule/{family}-schedule",
                 ["taskArn"] = TaskArn(taskId),
-                ["taskDefinitionArn"] = $"arn:aws:ecs:{region}:{account}:task-definition/{family}:{revision}",
+                ["taskDefinitionArn"] = TaskDefinitionArn(family, revision),
                 ["updatedAt"] = Iso(time),
                 ["version"] = version++,
             };

@@ -64,6 +64,7 @@ public static class EcsSimulatorModule
                 TargetPrefix + "RunTask" => ecs.RunTask(request),
                 TargetPrefix + "StopTask" => ecs.StopTask(request),
                 TargetPrefix + "DescribeTasks" => ecs.DescribeTasks(request),
+                TargetPrefix + "DescribeTaskDefinition" => ecs.DescribeTaskDefinition(request),
                 "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents" => ecs.LookupEvents(request),
                 _ => throw new EcsError("UnknownOperationException", $"Unknown operation {target}"),
             };

@@ -125,6 +125,14 @@ public sealed class SimulatedEcs(IOptions<SimulatorOptions> options, EventForwar
         return new JsonObject { ["tasks"] = found, ["failures"] = missing };
     }
 
+    /// <summary>Every family runs the factory's containers: an essential app and a log router that is not essential.</summary>
+    public JsonObject DescribeTaskDefinition(JsonObject request)
+    {
+        var taskDefinition = request["taskDefinition"]?.GetValue<string>() ?? throw new EcsError("InvalidParameterException", "taskDefinition is required.");
+        var (family, revision) = FamilyOf(taskDefinition);
+        return new JsonObject { ["taskDefinition"] = Factory("default").TaskDefinition(family, revision) };
+    }
+
     /// <summary>
     /// CloudTrail's <c>LookupEvents</c> by <c>EventId</c>, over the RunTask calls recorded here, answered as CloudTrail's API
     /// reference shows it: each record whole, as a JSON string, in <c>CloudTrailEvent</c>.
@@ -139,16 +147,7 @@ public sealed class SimulatedEcs(IOptions<SimulatorOptions> options, EventForwar
             if (attribute["AttributeKey"]?.GetValue<string>() == "EventId" && attribute["AttributeValue"]?.GetValue<string>() is { } id
                 && cloudTrail.TryGetValue(id, out var record))
             {
-                events.Add(new JsonObject
-                {
-                    ["EventId"] = id,
-                    ["EventName"] = record["eventName"]!.DeepClone(),
-                    ["EventSource"] = record["eventSource"]!.DeepClone(),
-                    ["EventTime"] = DateTimeOffset.Parse(record["eventTime"]!.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture).ToUnixTimeSeconds(),
-                    ["ReadOnly"] = "false",
-                    ["Resources"] = new JsonArray(),
-                    ["CloudTrailEvent"] = record.ToJsonString(),
-                });
+                events.Add(EcsEventFactory.LookupEvent(record));
             }
         }
         return new JsonObject { ["Events"] = events };

@@ -1,6 +1,12 @@
+using System.Text.Json;
+using Amazon.Runtime.Credentials;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
+using Polly;
+using Refit;
 
 namespace Platform.ServiceDefaults.Aws;
 
@@ -24,4 +30,30 @@ public static class AwsExtensions
             })
             .Validate(o => !regionRequired || o.Region is not null,
                 "Aws:Region is required (set Aws__Region, e.g. eu-west-1): the service calls AWS APIs in that region.");
+
+    /// <summary>
+    /// A typed client of one AWS JSON 1.1 API (<paramref name="service"/>: its signing name and endpoint prefix, e.g.
+    /// <c>ecs</c>). Retries wrap the signing handler, so every attempt is signed anew; RunTask requests carry a
+    /// clientToken, which makes a retried POST idempotent. <paramref name="retries"/>: how often a transient failure is
+    /// retried, with exponential backoff from 200 ms.
+    /// </summary>
+    public static IHttpClientBuilder AddAwsClient<T>(this IServiceCollection services, string service, JsonSerializerOptions json, int retries = 4)
+        where T : class
+    {
+        services.TryAddSingleton<DefaultAWSCredentialsIdentityResolver>();
+        var settings = new RefitSettings(new SystemTextJsonContentSerializer(json));
+        var client = services.AddRefitGeneratedClient<T>(_ => settings)
+            .ConfigureHttpClient((sp, http) => http.BaseAddress = sp.GetRequiredService<IOptions<AwsOptions>>().Value.EndpointFor(service));
+        client.AddResilienceHandler(service, pipeline => pipeline.AddRetry(new HttpRetryStrategyOptions
+        {
+            MaxRetryAttempts = retries,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(200),
+            ShouldHandle = args => AwsTransientErrors.IsTransientAsync(args.Outcome),
+        }));
+        client.AddHttpMessageHandler(sp => new SigV4SigningHandler(service, sp.GetRequiredService<IOptions<AwsOptions>>().Value.Region!,
+            sp.GetRequiredService<DefaultAWSCredentialsIdentityResolver>()));
+        return client;
+    }
 }

@@ -3,6 +3,7 @@ using Marten;
 using Marten.Exceptions;
 using Npgsql;
 using Platform.Contracts.Ingest;
+using Platform.History.Features.ReadTaskDefinitions;
 using Platform.History.Features.SummarizeJobs;
 using Platform.History.Features.TrackRuns;
 
@@ -14,7 +15,8 @@ namespace Platform.History.Features.RecordEcsEvents;
 /// Idempotent: an event already recorded is skipped (its <c>detail.version</c> is in the run), and a concurrent
 /// duplicate is refused by the unique event id, which fails the write to be retried.
 /// </summary>
-public sealed partial class EcsEventsRecorder(IDocumentStore store, JobNaming naming, TimeProvider clock, ILogger<EcsEventsRecorder> logger)
+public sealed partial class EcsEventsRecorder(
+    IDocumentStore store, JobNaming naming, EssentialContainers essentialContainers, TimeProvider clock, ILogger<EcsEventsRecorder> logger)
 {
     /// <summary>
     /// The group commit's write. One message that cannot be stored whole is stored event by event, so one bad event
@@ -67,6 +69,7 @@ public sealed partial class EcsEventsRecorder(IDocumentStore store, JobNaming na
         await using var session = store.LightweightSession();
         var runIds = changes.Select(c => c.TaskArn).Concat(failures.Select(f => DeterministicId.LaunchRunId(f.EventId))).Distinct().ToList();
         var runs = (await session.LoadManyAsync<Run>(ct, runIds)).ToDictionary(r => r.Id);
+        var taskDefinitions = await ReadTaskDefinitionsAsync(session, changes, runs, ct);
 
         var appended = 0;
         var opened = 0;
@@ -95,7 +98,8 @@ public sealed partial class EcsEventsRecorder(IDocumentStore store, JobNaming na
             }
             if (run is { LastStatus: "STOPPED", Finished: false })
             {
-                var outcome = RunClassifier.Classify(run, clock.GetUtcNow(), naming.DecidingContainers(run.Job))
+                var outcome = RunClassifier.Classify(run, clock.GetUtcNow(), naming.DecidingContainers(run.Job),
+                        taskDefinitions.GetValueOrDefault(run.TaskDefinition)?.Essential)
                     with { Replayed = task.Any(c => replayed.Contains(c.EventId)) };
                 events.Add(Build(session, outcome, DeterministicId.ForRunFinished(run.Id)));
                 run = RunProjection.Next(run, outcome);
@@ -138,6 +142,16 @@ public sealed partial class EcsEventsRecorder(IDocumentStore store, JobNaming na
         LogRecorded(messages.Count, appended, finishing.Count,
             changes.Count + failures.Count + requests.Count - (appended - opened - finishing.OfType<RunFinished>().Count()), clock.GetElapsedTime(started).TotalMilliseconds);
     }
+
+    /// <summary>
+    /// The task definitions of the tasks this batch stops that have several containers (with one, it is the essential
+    /// one): their classification depends on which containers are essential.
+    /// </summary>
+    private Task<IReadOnlyDictionary<string, TaskDefinitionContainers>> ReadTaskDefinitionsAsync(
+        IDocumentSession session, List<TaskStateChanged> changes, Dictionary<string, Run> runs, CancellationToken ct) =>
+        essentialContainers.ReadAsync(session, changes
+            .Where(c => c is { LastStatus: "STOPPED", Containers.Count: > 1 } && runs.GetValueOrDefault(c.TaskArn) is not { Finished: true })
+            .Select(c => c.TaskDefinitionArn).Distinct().ToList(), ct);
 
     private async Task<int> RecordLaunchRequestsAsync(IDocumentSession session, List<TaskLaunchRequested> requests, CancellationToken ct)
     {

@@ -35,7 +35,11 @@ public sealed record LaunchRequestRecorded(string Job, TaskLaunchRequested Reque
 /// </summary>
 public sealed record LaunchRequest(string Id, string Job, System.Text.Json.JsonElement Parameters, string? CloudTrailEventId = null);
 
-/// <summary>The task reached STOPPED and was classified; appended once per run (<c>Replayed</c>: its end came from an import).</summary>
+/// <summary>
+/// The task reached STOPPED and was classified; appended once per run (<c>Replayed</c>: its end came from an import;
+/// <c>ClassificationAssumed</c>: the task had several containers and its task definition could not be read, so which
+/// of them were essential was guessed).
+/// </summary>
 public sealed record RunFinished(
     string RunId,
     string Job,
@@ -48,7 +52,8 @@ public sealed record RunFinished(
     TimeSpan? Duration = null,
     DateTimeOffset? CreatedAt = null,
     string? Cluster = null,
-    bool Replayed = false);
+    bool Replayed = false,
+    bool ClassificationAssumed = false);
 
 /// <summary>A run took longer than its job's baseline × slowFactor, or its monitor's maxDuration (stream <c>slow:&lt;run&gt;</c>).</summary>
 public sealed record RunSlowDetected(string Job, string RunId, string Cluster, TimeSpan Duration, TimeSpan? Baseline, TimeSpan Threshold);

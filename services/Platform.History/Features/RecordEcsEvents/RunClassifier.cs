@@ -16,17 +16,48 @@ public static class RunClassifier
         ["InfrastructureHealth", "Host EC2", "instance has been terminated", "SpotInterruption", "TerminationNotice"];
 
     /// <param name="decidingContainers">The containers whose exit decides success (a monitor's <c>containers</c>); empty: all.</param>
-    public static RunFinished Classify(Run run, DateTimeOffset fallbackTime, IReadOnlyList<string>? decidingContainers = null)
+    /// <param name="essential">
+    /// The essential containers of the run's task definition revision, when ECS told us; null when it could not be
+    /// read: then a task of several containers is classified by the assumed rule, and says so.
+    /// </param>
+    public static RunFinished Classify(Run run, DateTimeOffset fallbackTime, IReadOnlyList<string>? decidingContainers = null,
+        IReadOnlyCollection<string>? essential = null)
     {
-        var deciding = decidingContainers is { Count: > 0 } names && run.Containers.Any(c => names.Contains(c.Name))
-            ? run with { Containers = [.. run.Containers.Where(c => names.Contains(c.Name))] }
-            : run;
-        var (succeeded, kind, reason) = Decide(deciding);
+        var chosen = decidingContainers is { Count: > 0 } names && run.Containers.Any(c => names.Contains(c.Name));
+        var (deciding, rule) = chosen
+            ? (Only(run, decidingContainers!), ExitRule.Assumed)
+            : essential is not null && run.Containers.Any(c => essential.Contains(c.Name))
+                ? (Only(run, essential), ExitRule.Essential)
+                : (run, ExitRule.Assumed);
+        var (succeeded, kind, reason) = Decide(deciding, rule);
+        // Marked only where the guess decided: an outcome read from several containers' exits, not the monitor's own
+        // container list (the user's word), not a stop code.
+        var assumed = !chosen && rule == ExitRule.Assumed && run.Containers.Count > 1 && (succeeded || kind == FailureKind.ExitCode);
         return new RunFinished(run.Id, run.Job, succeeded, kind, reason, run.StopCode, run.Containers,
-            run.StoppedAt ?? fallbackTime, run.Duration, run.CreatedAt, run.Cluster);
+            run.StoppedAt ?? fallbackTime, run.Duration, run.CreatedAt, run.Cluster, ClassificationAssumed: assumed);
     }
 
-    private static (bool Succeeded, FailureKind? Kind, string? Reason) Decide(Run run)
+    private static Run Only(Run run, IEnumerable<string> names) =>
+        run with { Containers = [.. run.Containers.Where(c => names.Contains(c.Name))] };
+
+    /// <summary>How the exits of the deciding containers are read.</summary>
+    private enum ExitRule
+    {
+        /// <summary>
+        /// Which containers are essential is not known: when one exited 0, the others' SIGKILL (137) and SIGTERM (143)
+        /// are taken for ECS stopping sidecars after the essential container ended the task.
+        /// </summary>
+        Assumed,
+
+        /// <summary>
+        /// Only essential containers decide, and any non-zero exit of one fails the run, 137 and 143 included: ECS
+        /// never stops an essential container for a sidecar, and between two essential containers the events do not
+        /// say which stopped first, so a watchdog takes the failure.
+        /// </summary>
+        Essential,
+    }
+
+    private static (bool Succeeded, FailureKind? Kind, string? Reason) Decide(Run run, ExitRule rule)
     {
         var stoppedReason = run.StoppedReason ?? "";
         if (stoppedReason.StartsWith(Contracts.Retry.RunTimedOut.StopReasonPrefix, StringComparison.Ordinal))
@@ -50,7 +81,7 @@ public static class RunClassifier
 
         // When the essential container exits 0 it stops the task, and ECS then kills the sidecars (SIGKILL 137,
         // SIGTERM 143): those exits are not failures.
-        var anyZero = exited.Any(c => c.ExitCode == 0);
+        var anyZero = rule == ExitRule.Assumed && exited.Any(c => c.ExitCode == 0);
         var failing = exited.FirstOrDefault(c => c.ExitCode != 0 && !(anyZero && c.ExitCode is 137 or 143));
         if (failing is not null)
             return Failed(FailureKind.ExitCode,

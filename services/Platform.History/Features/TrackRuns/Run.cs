@@ -28,6 +28,10 @@ public sealed record Run
     public RunStatus Status { get; init; }
     public FailureKind? FailureKind { get; init; }
     public string? Reason { get; init; }
+
+    /// <summary>The task definition could not be read, so which containers were essential was assumed (see <c>RunClassifier</c>).</summary>
+    public bool ClassificationAssumed { get; init; }
+
     public string? LastStatus { get; init; }
     public string? DesiredStatus { get; init; }
     public string? StopCode { get; init; }
@@ -96,6 +100,7 @@ public sealed record Run
         Status = finished.Succeeded ? RunStatus.Succeeded : RunStatus.Failed,
         FailureKind = finished.Kind,
         Reason = finished.Reason,
+        ClassificationAssumed = finished.ClassificationAssumed,
         StoppedAt = StoppedAt ?? finished.FinishedAt,
     };
 

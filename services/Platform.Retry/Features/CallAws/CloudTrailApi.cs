@@ -1,3 +1,4 @@
+using Platform.ServiceDefaults.Aws;
 using System.Text.Json.Serialization;
 using Refit;
 

@@ -1,3 +1,4 @@
+using Platform.ServiceDefaults.Aws;
 using Marten;
 using Microsoft.Extensions.Options;
 using Platform.ServiceDefaults;

@@ -1,3 +1,5 @@
+using Platform.Testing;
+using Platform.ServiceDefaults.Aws;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;

@@ -3,7 +3,7 @@ using Amazon;
 using Amazon.Runtime.Credentials;
 using Amazon.Runtime.Signing;
 
-namespace Platform.Retry.Features.CallAws;
+namespace Platform.ServiceDefaults.Aws;
 
 /// <summary>
 /// Signs every attempt with SigV4 for one AWS service (its signing name, e.g. <c>ecs</c>, <c>cloudtrail</c>), after any

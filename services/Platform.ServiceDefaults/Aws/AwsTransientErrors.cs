@@ -1,7 +1,7 @@
 using System.Net;
 using Polly;
 
-namespace Platform.Retry.Features.CallAws;
+namespace Platform.ServiceDefaults.Aws;
 
 /// <summary>What is worth retrying against ECS and CloudTrail: 5xx, 429, network failures, and JSON 1.1's throttling errors (HTTP 400).</summary>
 public static class AwsTransientErrors

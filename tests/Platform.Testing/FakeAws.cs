@@ -12,13 +12,14 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Platform.Retry.Tests;
+namespace Platform.Testing;
 
 public sealed record AwsCall(string Target, JsonObject Body, string Authorization, bool SignatureValid);
 
 /// <summary>
-/// The AWS APIs the retry service calls, as one real HTTP server on loopback (as <c>Aws:ServiceUrl</c> sends every call
-/// to one endpoint): ECS's JSON 1.1 (RunTask, StopTask, DescribeTasks over the tasks it knows) and CloudTrail's
+/// The AWS APIs the services call, as one real HTTP server on loopback (as <c>Aws:ServiceUrl</c> sends every call
+/// to one endpoint): ECS's JSON 1.1 (RunTask, StopTask, DescribeTasks over the tasks it knows, DescribeTaskDefinition
+/// over the revisions it was given, a ClientException for others) and CloudTrail's
 /// LookupEvents over the records it was given. It recomputes each request's SigV4 signature for the service its
 /// <c>X-Amz-Target</c> names, and refuses (403) a request whose Authorization does not match, as AWS would.
 /// </summary>
@@ -31,6 +32,7 @@ public sealed class FakeAws : IAsyncDisposable
     private readonly ConcurrentQueue<AwsCall> calls = new();
     private readonly ConcurrentDictionary<string, JsonObject> records = new();
     private readonly ConcurrentDictionary<string, JsonObject> tasks = new();
+    private readonly ConcurrentDictionary<string, JsonObject> taskDefinitions = new();
 
     private FakeAws(WebApplication app) => this.app = app;
 
@@ -63,6 +65,12 @@ public sealed class FakeAws : IAsyncDisposable
     /// <summary>DescribeTasks shows this task (ECS's shape: taskArn, clusterArn, taskDefinitionArn, lastStatus, createdAt…).</summary>
     public void AddTask(JsonObject task) => tasks[task["taskArn"]!.GetValue<string>()] = task;
 
+    /// <summary>DescribeTaskDefinition knows this revision (ECS's shape: taskDefinitionArn, family, revision, containerDefinitions…).</summary>
+    public void AddTaskDefinition(JsonObject taskDefinition) => taskDefinitions[taskDefinition["taskDefinitionArn"]!.GetValue<string>()] = taskDefinition;
+
+    /// <summary>The calls made to one API action, e.g. <c>DescribeTaskDefinition</c>.</summary>
+    public IReadOnlyList<AwsCall> CallsTo(string action) => calls.Where(c => c.Target.EndsWith("." + action, StringComparison.Ordinal)).ToList();
+
     private async Task HandleAsync(HttpContext context)
     {
         using var buffer = new MemoryStream();
@@ -84,6 +92,14 @@ public sealed class FakeAws : IAsyncDisposable
 
         context.Response.ContentType = "application/x-amz-json-1.1";
         var request = JsonNode.Parse(body)!;
+        if (target == "AmazonEC2ContainerServiceV20141113.DescribeTaskDefinition"
+            && !taskDefinitions.ContainsKey(request["taskDefinition"]!.GetValue<string>()))
+        {
+            // What ECS answers for a revision it does not have (or one deleted).
+            context.Response.StatusCode = 400;
+            await context.Response.WriteAsync(new JsonObject { ["__type"] = "ClientException", ["message"] = "Unable to describe task definition." }.ToJsonString());
+            return;
+        }
         var response = target switch
         {
             "AmazonEC2ContainerServiceV20141113.RunTask" => RunTask(request),
@@ -92,6 +108,10 @@ public sealed class FakeAws : IAsyncDisposable
                 ["task"] = new JsonObject { ["taskArn"] = request["task"]!.DeepClone(), ["lastStatus"] = "RUNNING", ["desiredStatus"] = "STOPPED", ["stoppedReason"] = request["reason"]!.DeepClone() },
             },
             "AmazonEC2ContainerServiceV20141113.DescribeTasks" => DescribeTasks(request),
+            "AmazonEC2ContainerServiceV20141113.DescribeTaskDefinition" => new JsonObject
+            {
+                ["taskDefinition"] = taskDefinitions[request["taskDefinition"]!.GetValue<string>()].DeepClone(),
+            },
             CloudTrailTarget => LookupEvents(request),
             _ => new JsonObject { ["tasks"] = new JsonArray(), ["failures"] = new JsonArray() },
         };
@@ -136,16 +156,7 @@ public sealed class FakeAws : IAsyncDisposable
         var events = new JsonArray();
         if (attribute["AttributeKey"]!.GetValue<string>() == "EventId" && records.TryGetValue(attribute["AttributeValue"]!.GetValue<string>(), out var record))
         {
-            events.Add(new JsonObject
-            {
-                ["EventId"] = record["eventID"]!.DeepClone(),
-                ["EventName"] = record["eventName"]!.DeepClone(),
-                ["EventSource"] = record["eventSource"]!.DeepClone(),
-                ["EventTime"] = DateTimeOffset.Parse(record["eventTime"]!.GetValue<string>(), CultureInfo.InvariantCulture).ToUnixTimeSeconds(),
-                ["ReadOnly"] = "false",
-                ["Resources"] = new JsonArray(),
-                ["CloudTrailEvent"] = record.ToJsonString(),
-            });
+            events.Add(Platform.EcsSamples.EcsEventFactory.LookupEvent(record));
         }
         return new JsonObject { ["Events"] = events };
     }

@@ -1,6 +1,6 @@
 using Refit;
 
-namespace Platform.Retry.Features.CallAws;
+namespace Platform.ServiceDefaults.Aws;
 
 public static class AwsApiErrors
 {
