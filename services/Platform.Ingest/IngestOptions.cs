@@ -21,7 +21,8 @@ public sealed class IngestOptions : IPlatformOptions
 
     /// <summary>
     /// In-memory bus only: how long <c>POST /events</c> waits for room in history's queue (<c>Bus:InMemoryQueueLimit</c>)
-    /// before answering 503, which EventBridge retries. Its API destinations give up on a request after 5 s.
+    /// and for history to store its events before answering 503, which EventBridge retries. Its API destinations give up
+    /// on a request after 5 s.
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.001", "00:01:00")]
     public TimeSpan BacklogWait { get; set; } = TimeSpan.FromSeconds(4);

@@ -32,6 +32,9 @@ public static class BusExtensions
         builder.Services.AddHealthChecks().AddCheck<DeadLetters>("dead-letters");
         if (transport == BusTransport.InMemory)
         {
+            // The host starts (and its background services send) only once the bus runs: the in-memory bus has no
+            // broker to wait for, and drops what is sent to it before it started.
+            builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);
             builder.Services.AddSendObserver(sp => sp.GetRequiredService<InMemoryBacklog>());
             builder.Services.AddReceiveObserver(sp => sp.GetRequiredService<InMemoryBacklog>());
         }

@@ -76,7 +76,8 @@ public static class ServiceDefaultsExtensions
                 .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
                 .MinimumLevel.Override("Microsoft.Extensions.Http", LogEventLevel.Warning)
                 .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
-                .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+                // Polly logs every retried AWS or HTTP call with its stack trace; the caller logs what failed, and why.
+                .MinimumLevel.Override("Polly", LogEventLevel.Fatal)
                 // Marten logs an optimistic-concurrency conflict, which our retries expect, at error level with the
                 // whole event body; our own consumers log what matters.
                 .MinimumLevel.Override("Marten", LogEventLevel.Fatal)

@@ -14,7 +14,7 @@ namespace Platform.History.Features.ReadTaskDefinitions;
 /// <c>Aws:Region</c> set) is absent from the answer, and is asked for again after <see cref="RetryUnreadableAfter"/>.
 /// </summary>
 public sealed partial class EssentialContainers(
-    ITaskDefinitionsApi api, IOptions<AwsOptions> aws, TimeProvider clock, ILogger<EssentialContainers> logger)
+    IServiceProvider services, IOptions<AwsOptions> aws, TimeProvider clock, ILogger<EssentialContainers> logger)
 {
     public static readonly TimeSpan RetryUnreadableAfter = TimeSpan.FromMinutes(15);
 
@@ -37,13 +37,15 @@ public sealed partial class EssentialContainers(
         if (missing.Count == 0 || !CanRead)
             return known;
 
+        // Resolved only here: without a region the client has no endpoint to be built with.
+        var api = services.GetRequiredService<ITaskDefinitionsApi>();
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
         timeout.CancelAfter(ReadTimeout);
         var read = new ConcurrentBag<TaskDefinitionContainers>();
         await Parallel.ForEachAsync(missing, new ParallelOptions { MaxDegreeOfParallelism = ConcurrentReads, CancellationToken = ct },
             async (arn, _) =>
             {
-                if (await DescribeAsync(arn, now, timeout.Token) is { } containers)
+                if (await DescribeAsync(api, arn, now, timeout.Token) is { } containers)
                     read.Add(containers);
                 else
                     unreadableUntil[arn] = now + RetryUnreadableAfter;
@@ -56,7 +58,7 @@ public sealed partial class EssentialContainers(
         return known;
     }
 
-    private async Task<TaskDefinitionContainers?> DescribeAsync(string arn, DateTimeOffset now, CancellationToken ct)
+    private async Task<TaskDefinitionContainers?> DescribeAsync(ITaskDefinitionsApi api, string arn, DateTimeOffset now, CancellationToken ct)
     {
         try
         {

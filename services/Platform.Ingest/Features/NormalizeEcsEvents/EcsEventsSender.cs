@@ -5,24 +5,69 @@ using Platform.ServiceDefaults;
 
 namespace Platform.Ingest.Features.NormalizeEcsEvents;
 
-/// <summary>Sends normalized events to history as few messages, all in flight at once, and returns when the broker confirmed them.</summary>
-public sealed class EcsEventsSender(IBus bus, InMemoryBacklog backlog, IOptions<IngestOptions> options)
+/// <summary>How a send ended: stored, or why not (yet).</summary>
+public enum SendOutcome
 {
-    /// <summary>Sends once history's queue has room, however long that takes (SQS and imports wait; their source keeps the rest).</summary>
-    public Task SendAsync(EcsEventBatch batch, CancellationToken ct) => TrySendAsync(batch, Timeout.InfiniteTimeSpan, ct);
+    /// <summary>Stored by history (in one process), or in the broker's durable queue (RabbitMQ's confirms).</summary>
+    Stored,
 
-    /// <summary>Sends, or sends nothing and returns false when history's in-memory queue had no room for <paramref name="maxWait"/>.</summary>
-    public async Task<bool> TrySendAsync(EcsEventBatch batch, TimeSpan maxWait, CancellationToken ct)
+    /// <summary>History's in-memory queue had no room: nothing was sent.</summary>
+    NoRoom,
+
+    /// <summary>Sent, but history had not stored it yet when the wait ended: it will be, and a repeat is dropped as a duplicate.</summary>
+    NotStoredYet,
+
+    /// <summary>History could not store it: it went to the error queue (and was reported).</summary>
+    NotStored,
+}
+
+/// <summary>
+/// Sends normalized events to history as few messages, all in flight at once. "Accepted" means stored: over RabbitMQ
+/// it returns when the broker confirmed them (its queue is durable); on the in-memory bus (AllInOne), when history
+/// committed them, so a crash after a 202 or an SQS delete loses nothing.
+/// </summary>
+public sealed class EcsEventsSender(IBus bus, InMemoryBacklog backlog, IOptions<IngestOptions> options, TimeProvider clock)
+{
+    /// <summary>
+    /// Sends and returns once stored, however long that takes (SQS and imports wait; their source keeps the rest, and
+    /// an SQS message is deleted only after this returned); throws when history could not store them.
+    /// </summary>
+    public async Task SendAsync(EcsEventBatch batch, CancellationToken ct)
     {
+        var outcome = await TrySendAsync(batch, Timeout.InfiniteTimeSpan, ct);
+        if (outcome != SendOutcome.Stored)
+            throw new InvalidOperationException($"History did not store these events ({outcome}); the ones it could not store wait in its error queue.");
+    }
+
+    /// <summary>Sends, waiting at most <paramref name="maxWait"/> for room in history's queue and for history to store them.</summary>
+    public async Task<SendOutcome> TrySendAsync(EcsEventBatch batch, TimeSpan maxWait, CancellationToken ct)
+    {
+        var started = clock.GetTimestamp();
         if (!await backlog.WaitForRoomAsync(PlatformTopology.HistoryEcsEvents, maxWait, ct))
-            return false;
+            return SendOutcome.NoRoom;
         var size = options.Value.MaxEventsPerMessage;
         var replayed = batch.Replayed;
         var messages = batch.TaskStateChanges.Chunk(size).Select(c => new RecordEcsEvents(c, [], [], replayed))
             .Concat(batch.LaunchFailures.Chunk(size).Select(f => new RecordEcsEvents([], f, [], replayed)))
-            .Concat(batch.LaunchRequests.Chunk(size).Select(r => new RecordEcsEvents([], [], r, replayed)));
+            .Concat(batch.LaunchRequests.Chunk(size).Select(r => new RecordEcsEvents([], [], r, replayed)))
+            .Select(m => (Id: NewId.NextGuid(), Message: m)).ToList();
+        // Known before they are sent: one may be handled before the last is sent.
+        var handled = backlog.WhenHandled([.. messages.Select(m => m.Id)]);
         var history = await bus.GetSendEndpoint(PlatformTopology.HistoryEcsEventsAddress);
-        await Task.WhenAll(messages.Select(m => history.Send(m, ct)));
-        return true;
+        await Task.WhenAll(messages.Select(m => history.Send(m.Message, c => c.MessageId = m.Id, ct)));
+        if (handled is null)
+            return SendOutcome.Stored;
+        // Timeout.InfiniteTimeSpan is -1 ms: it must not be taken for time already spent.
+        var left = maxWait == Timeout.InfiniteTimeSpan
+            ? Timeout.InfiniteTimeSpan
+            : TimeSpan.FromTicks(Math.Max(0, (maxWait - clock.GetElapsedTime(started)).Ticks));
+        try
+        {
+            return await handled.WaitAsync(left, clock, ct) ? SendOutcome.Stored : SendOutcome.NotStored;
+        }
+        catch (TimeoutException)
+        {
+            return SendOutcome.NotStoredYet;
+        }
     }
 }

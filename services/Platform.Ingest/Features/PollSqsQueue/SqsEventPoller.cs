@@ -21,6 +21,7 @@ public sealed partial class SqsEventPoller(
     EcsEventParser parser,
     EcsEventsSender sender,
     DeadLetters deadLetters,
+    IHostApplicationLifetime lifetime,
     ILogger<SqsEventPoller> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -28,6 +29,11 @@ public sealed partial class SqsEventPoller(
         var sqs = options.Value.Sqs;
         if (string.IsNullOrWhiteSpace(sqs.QueueUrl))
             return;
+        // Nothing is received before the host, and with it the bus, has started: the in-memory bus drops what is sent
+        // to it before, and a message deleted after such a send would be lost.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+            await started.Task.WaitAsync(stoppingToken);
         using var client = CreateClient(sqs, aws.Value.Region);
         await Task.WhenAll(Enumerable.Range(0, sqs.ConcurrentReceives)
             .Select(_ => Task.Run(() => PollAsync(client, sqs, stoppingToken), stoppingToken)));
@@ -85,6 +91,7 @@ public sealed partial class SqsEventPoller(
         if (done.Count == 0)
             return;
 
+        LogSending(done.Count, all.Accepted);
         await sender.SendAsync(all, ct);
         var deleted = await client.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
         {
@@ -93,6 +100,7 @@ public sealed partial class SqsEventPoller(
         }, ct);
         if (deleted.Failed is { Count: > 0 } failed)
             LogDeleteFailed(failed.Count, failed[0].Message);
+        LogDeleted(done.Count - (deleted.Failed?.Count ?? 0), all.Accepted, string.Join(",", done.Select(m => m.MessageId)));
     }
 
     /// <summary>The queue's region is its own setting, else the platform's <c>Aws:Region</c>.</summary>
@@ -112,6 +120,12 @@ public sealed partial class SqsEventPoller(
 
     [LoggerMessage(LogLevel.Warning, "SQS message {MessageId} cannot be parsed and stays in the queue for its redrive policy: {Reason}")]
     private partial void LogUnparseable(string messageId, string reason);
+
+    [LoggerMessage(LogLevel.Debug, "Sending the {Events} event(s) of {Count} SQS message(s) to history")]
+    private partial void LogSending(int count, int events);
+
+    [LoggerMessage(LogLevel.Debug, "Deleted {Count} SQS message(s) whose {Events} event(s) were sent: {MessageIds}")]
+    private partial void LogDeleted(int count, int events, string messageIds);
 
     [LoggerMessage(LogLevel.Warning, "Receiving from SQS failed; trying again in {Seconds} s")]
     private partial void LogReceiveFailed(Exception e, double seconds);

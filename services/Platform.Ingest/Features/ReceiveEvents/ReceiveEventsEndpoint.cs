@@ -33,12 +33,22 @@ public static class ReceiveEventsEndpoint
                     detail: string.Join(" ", errors), extensions: new Dictionary<string, object?> { ["errors"] = errors });
         }
 
-        if (!await sender.TrySendAsync(batch, options.Value.BacklogWait, ct))
+        switch (await sender.TrySendAsync(batch, options.Value.BacklogWait, ct))
         {
-            logger.LogWarning("Refused {Count} event(s) with 503: history's in-memory queue stayed full for {Wait}", batch.Accepted, options.Value.BacklogWait);
-            request.HttpContext.Response.Headers.RetryAfter = "1";
-            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "History is behind",
-                detail: "History has not yet stored what was sent before; nothing of this request was accepted. Retry it.");
+            case SendOutcome.NoRoom:
+                logger.LogWarning("Refused {Count} event(s) with 503: history's in-memory queue stayed full for {Wait}", batch.Accepted, options.Value.BacklogWait);
+                request.HttpContext.Response.Headers.RetryAfter = "1";
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "History is behind",
+                    detail: "History has not yet stored what was sent before; nothing of this request was accepted. Retry it.");
+            case SendOutcome.NotStoredYet:
+                // Accepted means stored: without the commit, the sender must keep the events (EventBridge retries a 503).
+                logger.LogWarning("Answered {Count} event(s) with 503: history had not stored them within {Wait}", batch.Accepted, options.Value.BacklogWait);
+                request.HttpContext.Response.Headers.RetryAfter = "1";
+                return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "History is behind",
+                    detail: "History has not stored these events yet. Retry the request; events stored meanwhile are not stored twice.");
+            case SendOutcome.NotStored:
+                return TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Not stored",
+                    detail: "History could not store some of these events; they wait in its error queue, and the platform's default route was told.");
         }
         return TypedResults.Accepted((string?)null, new EventsAccepted(batch.Accepted, batch.Ignored));
     }
