@@ -90,10 +90,14 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         var containers = Child(monitor, "containers") is null ? [] : Strings(monitor, "containers", path + ".containers");
         if (timeout is { } t && t <= TimeSpan.Zero)
             Error(Child(monitor, "timeout")!, path + ".timeout", "must be longer than 0");
+        var source = ScheduleSourceOf(monitor, path);
         ScheduleExpression? schedule = null;
-        if (String(monitor, "schedule", path + ".schedule") is { } scheduleText && !ScheduleExpression.TryParse(scheduleText, out schedule, out var scheduleError))
+        if (String(monitor, "schedule", path + ".schedule") is { } scheduleText && !ScheduleExpression.TryParse(scheduleText, source, out schedule, out var scheduleError))
             Error(Child(monitor, "schedule")!, path + ".schedule", $"'{scheduleText}': {scheduleError}");
         var zone = Zone(monitor, path);
+        // EventBridge rules have no time zone: their cron runs in UTC.
+        if (source == ScheduleSource.Rule && (zone.BaseUtcOffset != TimeSpan.Zero || zone.SupportsDaylightSavingTime) && Child(monitor, "timezone") is { } zoneNode)
+            Error(zoneNode, path + ".timezone", "an EventBridge rule's schedule runs in UTC; use scheduleSource: scheduler for a time zone");
         var grace = Duration(monitor, "grace", path + ".grace") ?? TimeSpan.FromMinutes(15);
         var maxDuration = Duration(monitor, "maxDuration", path + ".maxDuration");
         var factorText = String(monitor, "slowFactor", path + ".slowFactor");
@@ -164,6 +168,15 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         var zone = Zone(node, path);
         return schedule is null ? null : new DigestConfig(schedule, zone);
     }
+
+    private ScheduleSource ScheduleSourceOf(YamlMappingNode monitor, string path) =>
+        String(monitor, "scheduleSource", path + ".scheduleSource") switch
+        {
+            null or "scheduler" => ScheduleSource.Scheduler,
+            "rule" => ScheduleSource.Rule,
+            var other => ErrorValue(Child(monitor, "scheduleSource")!, path + ".scheduleSource",
+                $"'{other}' is not a schedule source (rule: an EventBridge rule; scheduler: EventBridge Scheduler)", ScheduleSource.Scheduler),
+        };
 
     private TimeZoneInfo Zone(YamlMappingNode node, string path)
     {
@@ -308,6 +321,12 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         parent.Children.TryGetValue(new YamlScalarNode(key), out var node) ? node : null;
 
     private void Error(YamlNode node, string path, string message) => errors.Add($"{fileName}:{node.Start.Line}: {path}: {message}");
+
+    private T ErrorValue<T>(YamlNode node, string path, string message, T fallback)
+    {
+        Error(node, path, message);
+        return fallback;
+    }
 
     [GeneratedRegex(@"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")]
     private static partial Regex EnvReference();

@@ -4,48 +4,80 @@ using Cronos;
 
 namespace Platform.ServiceDefaults.Configuration;
 
+/// <summary>Which EventBridge API runs a schedule: they read some expressions differently.</summary>
+public enum ScheduleSource
+{
+    /// <summary>
+    /// EventBridge Scheduler (the default): cron, rate and one-time <c>at(…)</c> expressions, in a time zone; a rate's
+    /// unit may be singular or plural whatever its value.
+    /// </summary>
+    Scheduler,
+
+    /// <summary>
+    /// An EventBridge scheduled rule: cron and rate only, always in UTC, and a rate's unit must agree with its value
+    /// (<c>rate(1 hour)</c>, <c>rate(5 hours)</c>; the rules API refuses <c>rate(5 hour)</c>).
+    /// </summary>
+    Rule,
+}
+
 /// <summary>
 /// An EventBridge schedule expression, as users already write them: <c>cron(minutes hours day-of-month month
 /// day-of-week year)</c> with <c>?</c>, <c>L</c>, <c>W</c>, <c>#</c>, ranges, lists and steps (day-of-week 1–7 is
-/// SUN–SAT), or <c>rate(n minute|minutes|hour|hours|day|days)</c>. Occurrences are evaluated in a time zone the way
-/// EventBridge Scheduler does: a time skipped when the clocks go forward does not occur, and a time repeated when
-/// they go back occurs once.
+/// SUN–SAT), <c>rate(n minute|minutes|hour|hours|day|days)</c>, or (EventBridge Scheduler only) the one-time
+/// <c>at(yyyy-mm-ddThh:mm:ss)</c>. Occurrences are evaluated in a time zone the way EventBridge Scheduler does: a time
+/// skipped when the clocks go forward does not occur, and a time repeated when they go back occurs once.
 /// </summary>
 public sealed partial class ScheduleExpression
 {
     private readonly CronExpression? cron;
     private readonly YearSet? years;
     private readonly TimeSpan rate;
+    private readonly DateTime? once;
 
-    private ScheduleExpression(string text, CronExpression? cron, YearSet? years, TimeSpan rate)
+    private ScheduleExpression(string text, CronExpression? cron, YearSet? years, TimeSpan rate, DateTime? once = null)
     {
         Text = text;
         this.cron = cron;
         this.years = years;
         this.rate = rate;
+        this.once = once;
     }
 
     public string Text { get; }
 
     /// <summary>For a rate: the interval; slots are aligned to the Unix epoch, so any run within an interval fills it.</summary>
-    public TimeSpan? Rate => cron is null ? rate : null;
+    public TimeSpan? Rate => cron is null && once is null ? rate : null;
 
     public override string ToString() => Text;
 
-    public static bool TryParse(string text, out ScheduleExpression? schedule, out string error)
+    public static bool TryParse(string text, out ScheduleExpression? schedule, out string error) =>
+        TryParse(text, ScheduleSource.Scheduler, out schedule, out error);
+
+    public static bool TryParse(string text, ScheduleSource source, out ScheduleExpression? schedule, out string error)
     {
         schedule = null;
         error = "";
         // EventBridge takes the expression as written: no space around it, nor inside rate( … ).
         var trimmed = text;
+        if (AtSyntax().Match(trimmed) is { Success: true } at)
+        {
+            if (source == ScheduleSource.Rule)
+                return Fail("one-time at( … ) schedules exist only in EventBridge Scheduler (scheduleSource: scheduler)", out error);
+            if (!DateTime.TryParseExact(at.Groups[1].Value, "yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture, DateTimeStyles.None, out var when))
+                return Fail($"'{at.Groups[1].Value}' is not a date and time (yyyy-mm-ddThh:mm:ss)", out error);
+            schedule = new ScheduleExpression(trimmed, null, null, default, DateTime.SpecifyKind(when, DateTimeKind.Unspecified));
+            return true;
+        }
         if (RateSyntax().Match(trimmed) is { Success: true } r)
         {
             var n = long.Parse(r.Groups[1].Value, CultureInfo.InvariantCulture);
             var unit = r.Groups[2].Value;
             if (n < 1)
                 return Fail("the value of a rate must be a positive whole number", out error);
-            if ((n == 1) != !unit.EndsWith('s'))
-                return Fail(n == 1 ? $"write rate(1 {unit.TrimEnd('s')})" : $"write rate({n} {unit.TrimEnd('s')}s)", out error);
+            // The rules API refuses a unit that disagrees with its value; EventBridge Scheduler takes either.
+            if (source == ScheduleSource.Rule && (n == 1) != !unit.EndsWith('s'))
+                return Fail((n == 1 ? $"write rate(1 {unit.TrimEnd('s')})" : $"write rate({n} {unit.TrimEnd('s')}s)")
+                    + " (an EventBridge rule refuses it; EventBridge Scheduler would take it)", out error);
             var interval = unit.TrimEnd('s') switch
             {
                 "minute" => TimeSpan.FromMinutes(n),
@@ -56,7 +88,9 @@ public sealed partial class ScheduleExpression
             return true;
         }
         if (CronSyntax().Match(trimmed) is not { Success: true } c)
-            return Fail("expected cron(minutes hours day-of-month month day-of-week year) or rate(value unit)", out error);
+            return Fail(source == ScheduleSource.Rule
+                ? "expected cron(minutes hours day-of-month month day-of-week year) or rate(value unit)"
+                : "expected cron(minutes hours day-of-month month day-of-week year), rate(value unit) or at(yyyy-mm-ddThh:mm:ss)", out error);
 
         var fields = c.Groups[1].Value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         if (fields.Length != 6)
@@ -86,6 +120,12 @@ public sealed partial class ScheduleExpression
     /// <summary>The first slot strictly after <paramref name="after"/>, in <paramref name="zone"/>; null when there is none.</summary>
     public DateTimeOffset? Next(DateTimeOffset after, TimeZoneInfo zone)
     {
+        if (once is { } wallTime)
+        {
+            // A wall time the clocks skip is read with the offset before the change, like TimeZoneInfo does.
+            var instant = new DateTimeOffset(wallTime, zone.GetUtcOffset(wallTime)).ToUniversalTime();
+            return instant > after ? instant : null;
+        }
         if (cron is null)
         {
             var ticks = rate.Ticks;
@@ -196,6 +236,9 @@ public sealed partial class ScheduleExpression
         error = message;
         return false;
     }
+
+    [GeneratedRegex(@"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")]
+    private static partial Regex AtSyntax();
 
     [GeneratedRegex(@"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")]
     private static partial Regex RateSyntax();

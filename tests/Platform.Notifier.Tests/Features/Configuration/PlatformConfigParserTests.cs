@@ -160,4 +160,38 @@ public class PlatformConfigParserTests
         Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:5: monitors[0].retry.failure.maxAttempts: must be between 1 and 10", StringComparison.Ordinal));
         Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:3: monitors[0].timeout: must be longer than 0", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_monitor_says_which_EventBridge_API_runs_its_schedule_and_a_rule_has_no_time_zone()
+    {
+        var config = PlatformConfigParser.Parse("""
+            monitors:
+              - job: every-two
+                schedule: rate(2 minute)
+              - job: nightly
+                scheduleSource: rule
+                schedule: cron(0 2 * * ? *)
+                timezone: UTC
+            """, "p.yaml", Environment.GetValueOrDefault);
+        Assert.Equal(TimeSpan.FromMinutes(2), config.MonitorFor("every-two")!.Schedule!.Rate);
+        Assert.NotNull(config.MonitorFor("nightly")!.Schedule);
+
+        var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("""
+            monitors:
+              - job: every-two
+                scheduleSource: rule
+                schedule: rate(2 minute)
+              - job: berlin
+                scheduleSource: rule
+                schedule: cron(0 2 * * ? *)
+                timezone: Europe/Berlin
+              - job: other
+                scheduleSource: cron
+            """, "p.yaml", Environment.GetValueOrDefault));
+
+        Assert.Equal(3, error.Errors.Count);
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:4: monitors[0].schedule: 'rate(2 minute)': write rate(2 minutes)", StringComparison.Ordinal));
+        Assert.Contains("p.yaml:8: monitors[1].timezone: an EventBridge rule's schedule runs in UTC; use scheduleSource: scheduler for a time zone", error.Errors);
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:10: monitors[2].scheduleSource: 'cron' is not a schedule source", StringComparison.Ordinal));
+    }
 }

@@ -96,8 +96,6 @@ public class ScheduleExpressionTests
     [InlineData("cron(60 10 * * ? *)", "")]
     [InlineData("cron(0 10 ? * 8 *)", "day-of-week")]
     [InlineData("cron(0 10 * * ? 1969)", "year")]
-    [InlineData("rate(1 hours)", "rate(1 hour)")]
-    [InlineData("rate(5 minute)", "rate(5 minutes)")]
     [InlineData("rate(0 minutes)", "positive")]
     [InlineData("every day", "expected cron(")]
     // AWS allows ? only in the two day fields, and reads rate( … ) exactly: these it refuses (issue 18's cases).
@@ -112,5 +110,42 @@ public class ScheduleExpressionTests
         Assert.False(ScheduleExpression.TryParse(expression, out _, out var error));
         Assert.NotEmpty(error);
         Assert.Contains(reason, error);
+    }
+
+    // The two APIs differ (EventBridge's "Rate expressions reference" for rules: "If the value is equal to 1, then the
+    // unit must be singular. If the value is greater than 1, the unit must be plural"; EventBridge Scheduler's
+    // ScheduleExpression: a positive integer and "minute | minutes | hour | hours | day | days", and at( … ) for one-time
+    // schedules, "Schedule types on EventBridge Scheduler").
+    [Theory]
+    [InlineData("rate(2 minute)", 2)]
+    [InlineData("rate(1 minutes)", 1)]
+    [InlineData("rate(1 hours)", 60)]
+    [InlineData("rate(3 hour)", 180)]
+    public void EventBridge_Scheduler_takes_a_rate_whose_unit_disagrees_with_its_value_and_a_rule_refuses_it(string expression, int minutes)
+    {
+        Assert.True(ScheduleExpression.TryParse(expression, ScheduleSource.Scheduler, out var schedule, out _));
+        Assert.Equal(TimeSpan.FromMinutes(minutes), schedule!.Rate);
+
+        Assert.False(ScheduleExpression.TryParse(expression, ScheduleSource.Rule, out _, out var error));
+        Assert.Contains("an EventBridge rule refuses it", error);
+        Assert.True(ScheduleExpression.TryParse(minutes == 1 ? "rate(1 minute)" : $"rate({minutes} minutes)", ScheduleSource.Rule, out var agreeing, out _));
+        Assert.Equal(schedule.Rate, agreeing!.Rate);
+    }
+
+    [Fact]
+    public void A_one_time_at_schedule_is_one_slot_in_its_time_zone_and_only_EventBridge_Scheduler_has_it()
+    {
+        var christmasEve = Parse("at(2026-12-24T18:00:00)");
+
+        Assert.Null(christmasEve.Rate);
+        Assert.Equal([Utc("2026-12-24T17:00:00")], christmasEve.Between(Utc("2026-12-01T00:00:00"), Utc("2027-12-31T00:00:00"), Berlin));
+        Assert.Null(christmasEve.Next(Utc("2026-12-24T17:00:00"), Berlin));
+        Assert.Equal(Utc("2026-12-24T18:00:00"), christmasEve.Next(Utc("2026-12-01T00:00:00"), TimeZoneInfo.Utc));
+
+        Assert.False(ScheduleExpression.TryParse("at(2026-12-24T18:00:00)", ScheduleSource.Rule, out _, out var error));
+        Assert.Contains("only in EventBridge Scheduler", error);
+        Assert.False(ScheduleExpression.TryParse("at(2026-02-30T18:00:00)", out _, out error));
+        Assert.Contains("is not a date and time", error);
+        Assert.False(ScheduleExpression.TryParse("at(2026-12-24 18:00)", out _, out _));
     }
 }
