@@ -64,6 +64,7 @@ public class AcceptedMeansStoredTests(PostgresFixture postgres) : IAsyncLifetime
         var acknowledged = new ConcurrentBag<string>();
         var firstOutput = "";
         var host = await ServiceProcess.StartAsync("Platform.AllInOne", environment, port);
+        await using (host) // killed mid-stream below; this only makes sure a failed wait leaves no process behind
         using (var client = new HttpClient { BaseAddress = host.BaseAddress })
         {
             client.DefaultRequestHeaders.Add("X-Api-Key", ApiKey);

@@ -82,8 +82,13 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
     }
 
+    private int disposed;
+
+    /// <summary>Kills the process (SIGKILL) and its children; again, does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) == 1)
+            return;
         if (!process.HasExited)
         {
             process.Kill(entireProcessTree: true);

@@ -25,6 +25,8 @@ public static class AllInOneTestHost
     {
         builder.UseSetting("Bus:Transport", "InMemory");
         builder.UseSetting("Ingest:ApiKey", ingestApiKey);
+        // 202 means stored: on a busy test machine history may take longer than the 4 s EventBridge would wait.
+        builder.UseSetting("Ingest:BacklogWait", "00:00:30");
         builder.UseSetting("ConnectionStrings:Postgres", postgres);
         builder.UseSetting("History:Schema", schema);
         builder.UseSetting("Notifier:Schema", schema + "_n");
