@@ -5,12 +5,7 @@ using Amazon;
 using Amazon.Runtime;
 using Amazon.Runtime.Signing;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Platform.Testing;
 
@@ -41,14 +36,11 @@ public sealed class FakeAws : IAsyncDisposable
     /// <summary>Answers before the normal handling; return true when it wrote the response.</summary>
     public Func<HttpContext, int, Task<bool>>? Intercept { get; set; }
 
-    public string BaseUrl => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public string BaseUrl => app.BaseUrl();
 
     public static async Task<FakeAws> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var aws = new FakeAws(app);
         app.MapPost("/", aws.HandleAsync);
         await app.StartAsync();

@@ -2,12 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Platform.Testing;
 
@@ -54,16 +49,13 @@ public sealed class FakeSlack : IAsyncDisposable
 
     public IReadOnlyList<SlackPost> Posts => posts.ToList();
 
-    public string BaseUrl => app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+    public string BaseUrl => app.BaseUrl();
 
     public string WebhookUrl(string name) => $"{BaseUrl}/services/T000TEST/B000{name}/secret-{name}";
 
     public static async Task<FakeSlack> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
+        var app = LoopbackServer.Create();
         var slack = new FakeSlack(app);
         app.MapPost("/services/{**rest}", (HttpContext context) => slack.HandleAsync(context, webhook: true));
         app.MapPost("/api/chat.postMessage", (HttpContext context) => slack.HandleAsync(context, webhook: false));

@@ -25,14 +25,21 @@ public sealed partial class EventForwarder(IOptions<SimulatorOptions> options, I
         if (options.Value.IngestUrl is { } ingestUrl)
             await WaitUntilAliveAsync(client, new Uri(ingestUrl, "alive"), stoppingToken);
         var batch = new List<JsonObject>();
-        while (await queue.Reader.WaitToReadAsync(stoppingToken))
+        try
         {
-            while (batch.Count < 100 && queue.Reader.TryRead(out var e))
-                batch.Add(e);
-            if (options.Value.IngestUrl is { } ingest)
-                await PostAsync(client, new Uri(ingest, "events"), batch, stoppingToken);
-            Interlocked.Add(ref sent, batch.Count);
-            batch.Clear();
+            while (await queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                while (batch.Count < 100 && queue.Reader.TryRead(out var e))
+                    batch.Add(e);
+                if (options.Value.IngestUrl is { } ingest)
+                    await PostAsync(client, new Uri(ingest, "events"), batch, stoppingToken);
+                Interlocked.Add(ref sent, batch.Count);
+                batch.Clear();
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // stopping: what is left unsent goes with the simulated cluster
         }
     }
 

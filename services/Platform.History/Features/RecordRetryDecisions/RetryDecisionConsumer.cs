@@ -9,7 +9,9 @@ namespace Platform.History.Features.RecordRetryDecisions;
 
 /// <summary>
 /// Stores each retry decision once: its event id is derived from the decision (chain and attempt, or the stopped
-/// task), so a redelivery is refused by the store's unique index and ignored.
+/// task), so a redelivery is refused by the store's unique index and ignored. Decisions of one chain that arrive
+/// together (an outbox drained after a crash publishes them at once) conflict on the stream's version; the one that
+/// lost is retried, never taken for a duplicate.
 /// </summary>
 public sealed class RetryDecisionConsumer(IDocumentStore store, TimeProvider clock) :
     IConsumer<RelaunchScheduled>, IConsumer<TaskRelaunched>, IConsumer<RelaunchFailed>, IConsumer<RetriesExhausted>, IConsumer<RunTimedOut>
@@ -62,12 +64,17 @@ public sealed class RetryDecisionConsumer(IDocumentStore store, TimeProvider clo
         {
             await session.SaveChangesAsync(ct);
         }
-        catch (Exception error) when (IsDuplicate(error))
+        catch (Exception error) when (IsUniqueViolation(error))
         {
-            // recorded before: a redelivery
+            // Either this decision was recorded before (a redelivery: done), or another decision of the same chain was
+            // appended at the same moment and took the stream's next version: then this one is not stored yet, and
+            // the endpoint's retry appends it after the other.
+            await using var query = store.QuerySession();
+            if (await query.LoadAsync<RetryDecision>(e.Id, ct) is null)
+                throw;
         }
     }
 
-    private static bool IsDuplicate(Exception e) =>
+    private static bool IsUniqueViolation(Exception e) =>
         (e as PostgresException ?? e.InnerException as PostgresException)?.SqlState == PostgresErrorCodes.UniqueViolation;
 }

@@ -52,7 +52,8 @@ public sealed class EssentialContainersTests(PostgresFixture postgres) : IAsyncL
             Assert.Equal("succeeded", fine["status"]!.GetValue<string>());
             Assert.False(fine["classificationAssumed"]!.GetValue<bool>());
 
-            var failed = Assert.Single(app.Harness.Published.Select<RunFailed>()).Context.Message;
+            // Published by history's outcome publisher after the commit.
+            var failed = (await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<RunFailed>().ToList()), l => l.Count >= 1, what: "RunFailed"))[0].Context.Message;
             Assert.Equal(ecs.TaskArn("killed"), failed.TaskArn);
             Assert.Equal(FailureKind.ExitCode, failed.Kind);
 

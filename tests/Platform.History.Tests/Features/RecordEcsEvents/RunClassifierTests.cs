@@ -31,17 +31,7 @@ public class RunClassifierTests
     public void A_stopped_task_is_classified_by_stop_code_reason_and_containers(
         string scenario, string? stopCode, string? stoppedReason, (string, int?, string?)[] containers, FailureKind? kind, string? reason)
     {
-        var run = new Run
-        {
-            Id = "arn:aws:ecs:eu-west-1:123456789012:task/batch/" + scenario.Replace(' ', '-'),
-            Job = "nightly-report",
-            Cluster = "batch",
-            TaskDefinition = "arn:aws:ecs:eu-west-1:123456789012:task-definition/nightly-report:7",
-            StopCode = stopCode,
-            StoppedReason = stoppedReason,
-            LastStatus = "STOPPED",
-            Containers = containers.Select(c => new ContainerOutcome(c.Item1, c.Item2, c.Item3)).ToList(),
-        };
+        var run = Stopped(scenario, stopCode, stoppedReason, containers);
 
         var finished = RunClassifier.Classify(run, Now);
 
