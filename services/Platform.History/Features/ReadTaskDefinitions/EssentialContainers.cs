@@ -23,18 +23,23 @@ public sealed partial class EssentialContainers(
 
     private const int ConcurrentReads = 4;
     private readonly ConcurrentDictionary<string, DateTimeOffset> unreadableUntil = new();
+    private readonly ConcurrentDictionary<string, TaskDefinitionContainers> remembered = new();
 
     private bool CanRead => aws.Value.Region is not null;
 
     public async Task<IReadOnlyDictionary<string, TaskDefinitionContainers>> ReadAsync(
         IDocumentSession session, IReadOnlyCollection<string> taskDefinitionArns, CancellationToken ct)
     {
-        if (taskDefinitionArns.Count == 0)
+        if (taskDefinitionArns.Count == 0 || !CanRead)
             return new Dictionary<string, TaskDefinitionContainers>();
-        var known = (await session.LoadManyAsync<TaskDefinitionContainers>(ct, taskDefinitionArns)).ToDictionary(d => d.Id);
+        // A revision never changes: once read, it is kept in memory too, so a batch costs no query for it.
+        var known = taskDefinitionArns.Where(remembered.ContainsKey).ToDictionary(arn => arn, arn => remembered[arn]);
+        if (known.Count < taskDefinitionArns.Count)
+            foreach (var stored in await session.LoadManyAsync<TaskDefinitionContainers>(ct, taskDefinitionArns.Where(arn => !known.ContainsKey(arn)).ToList()))
+                known[stored.Id] = remembered[stored.Id] = stored;
         var now = clock.GetUtcNow();
         var missing = taskDefinitionArns.Where(arn => !known.ContainsKey(arn) && unreadableUntil.GetValueOrDefault(arn) <= now).ToList();
-        if (missing.Count == 0 || !CanRead)
+        if (missing.Count == 0)
             return known;
 
         // Resolved only here: without a region the client has no endpoint to be built with.
@@ -52,6 +57,7 @@ public sealed partial class EssentialContainers(
             });
         foreach (var containers in read)
         {
+            // Remembered in memory only once committed: the next batch finds it in PostgreSQL until then.
             session.Store(containers);
             known[containers.Id] = containers;
         }
