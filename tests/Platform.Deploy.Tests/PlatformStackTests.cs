@@ -94,8 +94,10 @@ public class PlatformStackTests
             var secrets = container["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>()).ToList();
             Assert.DoesNotContain(environment, name => name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || name is "Ingest__ApiKey" or "SLACK_WEBHOOK" or "Dashboard__AccessKey" or "Notifier__AdminApiKey");
             Assert.Contains("ConnectionStrings__RabbitMq", secrets);
-            Assert.StartsWith("123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/", container["Image"]!.GetValue<string>());
-            Assert.EndsWith(":1.2.3", container["Image"]!.GetValue<string>());
+            // The repository's URI, with the partition's domain as CloudFormation resolves it.
+            var image = container["Image"]!.ToJsonString();
+            Assert.Contains("123456789012.dkr.ecr.eu-west-1.", image);
+            Assert.Contains($"/platform/{container["Name"]!.GetValue<string>()}:1.2.3", image);
         }
         var notifier = containers.Single(c => c!["Name"]!.GetValue<string>() == "notifier")!;
         Assert.Contains("SLACK_WEBHOOK", notifier["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>()));
@@ -156,5 +158,99 @@ public class PlatformStackTests
         context.Remove("monitoredClusters");
         var error = Assert.Throws<ArgumentException>(() => Synth(context));
         Assert.Contains("monitoredClusters", error.Message);
+    }
+
+    [Fact]
+    public void Images_of_a_private_ECR_registry_are_pulled_with_grants_on_their_repositories_and_a_public_registry_needs_none()
+    {
+        var (_, template) = Synth(Context());
+
+        var pulls = Resources(template, "AWS::IAM::Policy")
+            .Where(p => p["Properties"]!["Roles"]![0]!["Ref"]!.GetValue<string>().Contains("TaskExecutionRole", StringComparison.Ordinal))
+            .SelectMany(Statements).Where(s => Actions(s).Contains("ecr:BatchGetImage")).ToList();
+        Assert.Equal(5, pulls.Count);
+        foreach (var name in new[] { "ingest", "history", "notifier", "retry", "digest" })
+            Assert.Contains(pulls, s => s["Resource"]!.ToJsonString().Contains($"repository/platform/{name}\u0022", StringComparison.Ordinal)
+                || s["Resource"]!.ToJsonString().EndsWith($"repository/platform/{name}\"", StringComparison.Ordinal));
+        Assert.All(pulls, s => Assert.Contains("ecr:GetDownloadUrlForLayer", Actions(s)));
+        Assert.Contains(Resources(template, "AWS::IAM::Policy").SelectMany(Statements), s => Actions(s).Contains("ecr:GetAuthorizationToken"));
+
+        var context = Context();
+        context["imageRegistry"] = "public.ecr.aws/acme";
+        var (_, open) = Synth(context);
+        Assert.DoesNotContain(Resources(open, "AWS::IAM::Policy").SelectMany(Statements), s => Actions(s).Any(a => a.StartsWith("ecr:", StringComparison.Ordinal)));
+        var images = Resources(open, "AWS::ECS::TaskDefinition").SelectMany(t => t["Properties"]!["ContainerDefinitions"]!.AsArray()).Select(c => c!["Image"]!.GetValue<string>());
+        Assert.Contains("public.ecr.aws/acme/platform/history:1.2.3", images);
+    }
+
+    [Fact]
+    public void Each_Slack_key_is_a_retained_secret_with_a_generated_placeholder_so_no_update_writes_over_a_stored_value()
+    {
+        var context = Context();
+        context["slackSecretKeys"] = "SLACK_WEBHOOK,SLACK_BOT_TOKEN";
+        var (_, before) = Synth(context);
+        context["slackSecretKeys"] = "SLACK_WEBHOOK,SLACK_OPS_WEBHOOK";
+        var (_, after) = Synth(context);
+
+        JsonObject Secret(JsonObject template, string key) => template["Resources"]!.AsObject()
+            .Single(r => r.Key.StartsWith("Slack" + key.Replace("_", ""), StringComparison.Ordinal) || r.Key.StartsWith("Slack" + key, StringComparison.Ordinal)).Value!.AsObject();
+        var webhook = Secret(before, "SLACK_WEBHOOK");
+        Assert.Null(webhook["Properties"]!["SecretString"]);
+        Assert.NotNull(webhook["Properties"]!["GenerateSecretString"]);
+        Assert.Equal("Retain", webhook["DeletionPolicy"]!.GetValue<string>());
+        Assert.Equal("Retain", webhook["UpdateReplacePolicy"]!.GetValue<string>());
+        // Adding and removing other keys leaves this secret's resource as it was: CloudFormation changes nothing in it.
+        Assert.True(JsonNode.DeepEquals(webhook, Secret(after, "SLACK_WEBHOOK")));
+        Assert.Equal("Retain", Secret(before, "SLACK_BOT_TOKEN")["DeletionPolicy"]!.GetValue<string>());
+
+        context["slackSecretKeys"] = "SLACK-WEBHOOK";
+        Assert.Contains("slackSecretKeys", Assert.Throws<ArgumentException>(() => Synth(context)).Message);
+    }
+
+    [Fact]
+    public void Queues_refuse_plain_HTTP_and_the_brokers_name_is_not_fixed()
+    {
+        var (_, template) = Synth(Context());
+
+        var policies = Resources(template, "AWS::SQS::QueuePolicy").ToList();
+        Assert.Equal(2, policies.Count);
+        Assert.All(policies, p => Assert.Contains(Statements(p), s => s["Effect"]!.GetValue<string>() == "Deny"
+            && s["Condition"]!["Bool"]!["aws:SecureTransport"]!.GetValue<string>() == "false"));
+
+        var name = Assert.Single(Resources(template, "AWS::AmazonMQ::Broker"))["Properties"]!["BrokerName"]!.GetValue<string>();
+        Assert.Matches("^platform-[0-9a-f]{8}$", name);
+        var context = Context();
+        context["vpcId"] = "vpc-0abc";
+        context["availabilityZones"] = "eu-west-1a";
+        context["privateSubnetIds"] = "subnet-0123";
+        var (_, elsewhere) = Synth(context);
+        Assert.NotEqual(name, Assert.Single(Resources(elsewhere, "AWS::AmazonMQ::Broker"))["Properties"]!["BrokerName"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void A_trail_records_management_events_in_a_private_encrypted_bucket_unless_the_account_has_one()
+    {
+        var (_, template) = Synth(Context());
+
+        var trail = Assert.Single(Resources(template, "AWS::CloudTrail::Trail"))["Properties"]!;
+        Assert.True(trail["IsLogging"]!.GetValue<bool>());
+        Assert.Equal("WriteOnly", trail["EventSelectors"]![0]!["ReadWriteType"]!.GetValue<string>());
+        Assert.True(trail["EventSelectors"]![0]!["IncludeManagementEvents"]!.GetValue<bool>());
+        var bucket = Resources(template, "AWS::S3::Bucket").Single();
+        var properties = bucket["Properties"]!;
+        Assert.Equal("AES256", properties["BucketEncryption"]!["ServerSideEncryptionConfiguration"]![0]!["ServerSideEncryptionByDefault"]!["SSEAlgorithm"]!.GetValue<string>());
+        Assert.All(properties["PublicAccessBlockConfiguration"]!.AsObject(), p => Assert.True(p.Value!.GetValue<bool>()));
+        Assert.Equal(90, properties["LifecycleConfiguration"]!["Rules"]![0]!["ExpirationInDays"]!.GetValue<int>());
+        Assert.Equal("Retain", bucket["DeletionPolicy"]!.GetValue<string>());
+        Assert.Contains(Resources(template, "AWS::S3::BucketPolicy").SelectMany(Statements), s => s["Effect"]!.GetValue<string>() == "Deny"
+            && s["Condition"]?["Bool"]?["aws:SecureTransport"]?.GetValue<string>() == "false");
+
+        var context = Context();
+        context["cloudTrail"] = "existing";
+        var (_, existing) = Synth(context);
+        Assert.Empty(Resources(existing, "AWS::CloudTrail::Trail"));
+        Assert.Empty(Resources(existing, "AWS::S3::Bucket"));
+        context["cloudTrail"] = "none";
+        Assert.Contains("cloudTrail", Assert.Throws<ArgumentException>(() => Synth(context)).Message);
     }
 }

@@ -30,7 +30,10 @@ public sealed record PlatformSettings
     /// <summary>The platform YAML file, stored in an SSM parameter; absent: an empty config.</summary>
     public string? PlatformConfigFile { get; init; }
 
-    /// <summary>The <c>${ENV}</c> names the platform file uses for Slack secrets: JSON keys of the Slack secret.</summary>
+    /// <summary><c>create</c>: the stack creates a CloudTrail trail of management events; <c>existing</c>: the account has one.</summary>
+    public string CloudTrail { get; init; } = "create";
+
+    /// <summary>The <c>${ENV}</c> names the platform file uses for Slack secrets: one secret each.</summary>
     public IReadOnlyList<string> SlackSecretKeys { get; init; } = ["SLACK_WEBHOOK"];
 
     public static PlatformSettings FromContext(App app)
@@ -53,7 +56,12 @@ public sealed record PlatformSettings
             ImageTag = Get("imageTag") ?? "latest",
             PlatformConfigFile = Get("platformConfigFile"),
             SlackSecretKeys = List("slackSecretKeys") is { Count: > 0 } keys ? keys : ["SLACK_WEBHOOK"],
+            CloudTrail = Get("cloudTrail") ?? "create",
         };
+        if (settings.CloudTrail is not ("create" or "existing"))
+            throw new ArgumentException($"CDK context 'cloudTrail' must be create or existing, not '{settings.CloudTrail}'.");
+        if (settings.SlackSecretKeys.FirstOrDefault(k => !System.Text.RegularExpressions.Regex.IsMatch(k, "^[A-Za-z0-9_]+$")) is { } badKey)
+            throw new ArgumentException($"CDK context 'slackSecretKeys': '{badKey}' is not an ${{ENV}} name (letters, digits, _).");
         if (settings.Variant is not ("full" or "small"))
             throw new ArgumentException($"CDK context 'variant' must be full or small, not '{settings.Variant}'.");
         if (settings.VpcId is not null && (settings.AvailabilityZones.Count == 0 || settings.PrivateSubnetIds.Count != settings.AvailabilityZones.Count))

@@ -1,13 +1,16 @@
 using Amazon.CDK;
 using Amazon.CDK.AWS.AmazonMQ;
+using Amazon.CDK.AWS.CloudTrail;
 using Amazon.CDK.AWS.CloudWatch;
 using Amazon.CDK.AWS.EC2;
+using Amazon.CDK.AWS.ECR;
 using Amazon.CDK.AWS.ECS;
 using Amazon.CDK.AWS.Events;
 using Amazon.CDK.AWS.Events.Targets;
 using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.RDS;
+using Amazon.CDK.AWS.S3;
 using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AWS.SSM;
 using Constructs;
@@ -25,7 +28,7 @@ namespace Platform.Cdk;
 /// injected as container secrets, the platform file from an SSM parameter, and one task role per service holding
 /// only what that service needs. The small variant runs the AllInOne host alone, without a broker.
 /// </summary>
-public sealed class PlatformStack : Stack
+public sealed partial class PlatformStack : Stack
 {
     private readonly PlatformSettings settings;
     private readonly Cluster cluster;
@@ -53,6 +56,8 @@ public sealed class PlatformStack : Stack
 
         var postgres = Database();
         var events = EventQueue();
+        if (settings.CloudTrail == "create")
+            Trail();
         var ingestKey = new SecretsManagerSecret(this, "IngestApiKey", new SecretsManagerSecretProps
         {
             Description = "The key for ingest's POST /events (header X-Api-Key)",
@@ -73,11 +78,7 @@ public sealed class PlatformStack : Stack
             Description = "The notifier's admin key (creating and removing silences, header X-Api-Key)",
             GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 40 },
         });
-        var slack = new SecretsManagerSecret(this, "Slack", new SecretsManagerSecretProps
-        {
-            Description = "Slack webhook URLs and bot tokens, one JSON key per ${ENV} name of the platform file; replace the placeholders",
-            SecretObjectValue = settings.SlackSecretKeys.ToDictionary(k => k, _ => SecretValue.UnsafePlainText("replace-me")),
-        });
+        var slackSecrets = settings.SlackSecretKeys.ToDictionary(k => k, k => EcsSecret.FromSecretsManager(SlackSecret(k)));
         var config = new StringParameter(this, "PlatformConfig", new StringParameterProps
         {
             Description = "The platform file (routes, silences, monitors)",
@@ -99,7 +100,6 @@ public sealed class PlatformStack : Stack
             ["Ingest__Sqs__QueueUrl"] = events.QueueUrl,
             ["Ingest__Sqs__Region"] = settings.Region,
         };
-        var slackSecrets = settings.SlackSecretKeys.ToDictionary(k => k, k => EcsSecret.FromSecretsManager(slack, k));
         var ingestSecrets = new Dictionary<string, EcsSecret> { ["Ingest__ApiKey"] = EcsSecret.FromSecretsManager(ingestKey) };
         var dashboardSecrets = new Dictionary<string, EcsSecret> { ["Dashboard__AccessKey"] = EcsSecret.FromSecretsManager(dashboardKey) };
         var adminSecrets = new Dictionary<string, EcsSecret>
@@ -133,6 +133,64 @@ public sealed class PlatformStack : Stack
         AllowRetry(Service("retry", "Retry", 256, 512, [bus, retryEnvironment], [common, busSecret]));
         Service("digest", "Digest", 256, 512, [bus, new() { ["Digest__HistoryUrl"] = "http://history.platform.internal:8080/" }], [common, busSecret, digestSecrets]);
     }
+
+    /// <summary>
+    /// One secret per <c>${ENV}</c> name of the platform file, created with a random placeholder that the operator
+    /// replaces. Its properties never change afterwards, so adding or removing another key (or any update) never
+    /// writes over a stored webhook URL or token; and it is kept when the stack no longer names it.
+    /// </summary>
+    private SecretsManagerSecret SlackSecret(string key)
+    {
+        var secret = new SecretsManagerSecret(this, $"Slack{key}", new SecretsManagerSecretProps
+        {
+            Description = $"${{{key}}} of the platform file (a Slack webhook URL or bot token): replace the generated placeholder",
+            GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 32 },
+        });
+        secret.ApplyRemovalPolicy(RemovalPolicy.RETAIN);
+        return secret;
+    }
+
+    /// <summary>
+    /// A trail of the account's write management events (the first copy of management events is free): without a
+    /// trail, EventBridge receives no "AWS API Call via CloudTrail" events, and launch failures never arrive. Its bucket
+    /// is encrypted, private, refuses plain HTTP and forgets logs after 90 days; it is kept when the stack goes.
+    /// </summary>
+    private void Trail()
+    {
+        var bucket = new Bucket(this, "TrailLogs", new BucketProps
+        {
+            Encryption = BucketEncryption.S3_MANAGED,
+            BlockPublicAccess = BlockPublicAccess.BLOCK_ALL,
+            EnforceSSL = true,
+            LifecycleRules = [new Amazon.CDK.AWS.S3.LifecycleRule { Expiration = Duration.Days(90) }],
+            RemovalPolicy = RemovalPolicy.RETAIN,
+        });
+        new Trail(this, "ManagementEvents", new TrailProps
+        {
+            Bucket = bucket,
+            ManagementEvents = ReadWriteType.WRITE_ONLY,
+            IsMultiRegionTrail = false,
+            IncludeGlobalServiceEvents = false,
+            EnableFileValidation = true,
+        });
+    }
+
+    /// <summary>
+    /// An image from a private ECR registry is referenced as the repository it is in, which grants the execution role
+    /// the pull actions on it (and ECR's authorization token); any other registry is taken as public.
+    /// </summary>
+    private ContainerImage Image(string name)
+    {
+        if (EcrRegistry().Match(settings.ImageRegistry) is not { Success: true } ecr)
+            return ContainerImage.FromRegistry($"{settings.ImageRegistry}/platform/{name}:{settings.ImageTag}");
+        var partition = ecr.Groups[3].Success ? "aws-cn" : "aws";
+        var repository = Repository.FromRepositoryArn(this, $"{name}Repository",
+            $"arn:{partition}:ecr:{ecr.Groups[2].Value}:{ecr.Groups[1].Value}:repository/platform/{name}");
+        return ContainerImage.FromEcrRepository(repository, settings.ImageTag);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")]
+    private static partial System.Text.RegularExpressions.Regex EcrRegistry();
 
     private string[] ClusterArns => [.. settings.MonitoredClusters.Select(c => $"arn:aws:ecs:{settings.Region}:{settings.Account}:cluster/{c}")];
 
@@ -176,7 +234,9 @@ public sealed class PlatformStack : Stack
         });
         var broker = new CfnBroker(this, "Broker", new CfnBrokerProps
         {
-            BrokerName = $"platform-{settings.Region}",
+            // A broker's name is required and unique in the account, and some changes replace the broker: the name
+            // carries a hash of the properties that do, so a replacement gets a new name instead of failing.
+            BrokerName = $"platform-{ReplacementHash("RABBITMQ", "SINGLE_INSTANCE", "private", StableId(vpc.PrivateSubnets[0]))}",
             EngineType = "RABBITMQ",
             EngineVersion = "3.13",
             HostInstanceType = "mq.t3.micro",
@@ -197,14 +257,21 @@ public sealed class PlatformStack : Stack
         });
     }
 
+    private static string ReplacementHash(params string[] properties) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("|", properties))))[..8];
+
+    /// <summary>A subnet's id where it is known at synth time (an existing VPC), else its place in this stack.</summary>
+    private static string StableId(ISubnet subnet) => Token.IsUnresolved(subnet.SubnetId) ? subnet.Node.Path : subnet.SubnetId;
+
     /// <summary>EventBridge → SQS (ingest reads it); a DLQ for what cannot be delivered or read, and an alarm on it.</summary>
     private Queue EventQueue()
     {
-        var dlq = new Queue(this, "EventsDeadLetters", new QueueProps { RetentionPeriod = Duration.Days(14), Encryption = QueueEncryption.SQS_MANAGED });
+        var dlq = new Queue(this, "EventsDeadLetters", new QueueProps { RetentionPeriod = Duration.Days(14), Encryption = QueueEncryption.SQS_MANAGED, EnforceSSL = true });
         var queue = new Queue(this, "Events", new QueueProps
         {
             VisibilityTimeout = Duration.Seconds(60),
             Encryption = QueueEncryption.SQS_MANAGED,
+            EnforceSSL = true,
             DeadLetterQueue = new DeadLetterQueue { Queue = dlq, MaxReceiveCount = 5 },
         });
         var target = new SqsQueue(queue, new SqsQueueProps { DeadLetterQueue = dlq, RetryAttempts = 10 });
@@ -261,7 +328,7 @@ public sealed class PlatformStack : Stack
         var logs = new LogGroup(this, $"{project}Logs", new Amazon.CDK.AWS.Logs.LogGroupProps { Retention = RetentionDays.ONE_MONTH, RemovalPolicy = RemovalPolicy.RETAIN });
         task.AddContainer(name, new ContainerDefinitionOptions
         {
-            Image = ContainerImage.FromRegistry($"{settings.ImageRegistry}/platform/{name}:{settings.ImageTag}"),
+            Image = Image(name),
             Environment = environment.SelectMany(e => e).ToDictionary(),
             Secrets = secrets.SelectMany(s => s).ToDictionary(),
             Logging = LogDriver.AwsLogs(new AwsLogDriverProps { LogGroup = logs, StreamPrefix = name }),
