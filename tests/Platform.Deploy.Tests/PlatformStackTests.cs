@@ -77,7 +77,7 @@ public class PlatformStackTests
             calls["EventPattern"]!["detail"]!["requestParameters"]!["cluster"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.All(rules, r => Assert.NotNull(r["Targets"]![0]!["DeadLetterConfig"]));
         Assert.Contains(Resources(template, "AWS::SQS::Queue"), q => q["Properties"]!["RedrivePolicy"]?["maxReceiveCount"]?.GetValue<int>() == 5);
-        Assert.Single(Resources(template, "AWS::CloudWatch::Alarm"));
+        Assert.Single(Resources(template, "AWS::CloudWatch::Alarm"), a => a["Properties"]!["MetricName"]?.GetValue<string>() == "ApproximateNumberOfMessagesVisible");
         Assert.All(Resources(template, "AWS::Logs::LogGroup"), g => Assert.Equal(30, g["Properties"]!["RetentionInDays"]!.GetValue<int>()));
     }
 
@@ -252,5 +252,36 @@ public class PlatformStackTests
         Assert.Empty(Resources(existing, "AWS::S3::Bucket"));
         context["cloudTrail"] = "none";
         Assert.Contains("cloudTrail", Assert.Throws<ArgumentException>(() => Synth(context)).Message);
+    }
+
+    [Theory]
+    [InlineData("full", 5)]
+    [InlineData("small", 1)]
+    public void Every_alarm_tells_the_alarm_topic_which_mails_the_operator_and_a_stalled_queue_or_a_missing_task_alarms(string variant, int services)
+    {
+        var context = Context(variant);
+        context["alarmEmail"] = "oncall@example.com";
+        var (_, template) = Synth(context);
+
+        var topic = template["Resources"]!.AsObject().Single(r => r.Value!["Type"]!.GetValue<string>() == "AWS::SNS::Topic").Key;
+        var subscription = Assert.Single(Resources(template, "AWS::SNS::Subscription"))["Properties"]!;
+        Assert.Equal("email", subscription["Protocol"]!.GetValue<string>());
+        Assert.Equal("oncall@example.com", subscription["Endpoint"]!.GetValue<string>());
+
+        var alarms = Resources(template, "AWS::CloudWatch::Alarm").Select(a => a["Properties"]!).ToList();
+        Assert.Equal(2 + services, alarms.Count);
+        Assert.All(alarms, a =>
+        {
+            Assert.Equal(topic, a["AlarmActions"]![0]!["Ref"]!.GetValue<string>());
+            Assert.Equal(topic, a["OKActions"]![0]!["Ref"]!.GetValue<string>());
+        });
+        var stalled = Assert.Single(alarms, a => a["MetricName"]?.GetValue<string>() == "ApproximateAgeOfOldestMessage");
+        Assert.Equal(300, stalled["Threshold"]!.GetValue<int>());
+        var missing = alarms.Where(a => a["Metrics"] is JsonArray metrics && metrics.Any(m => m!["Expression"]?.GetValue<string>() == "desired - running")).ToList();
+        Assert.Equal(services, missing.Count);
+        Assert.All(missing, a => Assert.Equal(5, a["EvaluationPeriods"]!.GetValue<int>()));
+
+        context["alarmEmail"] = "not-an-address";
+        Assert.Contains("alarmEmail", Assert.Throws<ArgumentException>(() => Synth(context)).Message);
     }
 }

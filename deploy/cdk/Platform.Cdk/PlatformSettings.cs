@@ -30,6 +30,9 @@ public sealed record PlatformSettings
     /// <summary>The platform YAML file, stored in an SSM parameter; absent: an empty config.</summary>
     public string? PlatformConfigFile { get; init; }
 
+    /// <summary>Where the platform's own alarms are mailed (an SNS email subscription, confirmed by its owner); absent: the topic alone.</summary>
+    public string? AlarmEmail { get; init; }
+
     /// <summary><c>create</c>: the stack creates a CloudTrail trail of management events; <c>existing</c>: the account has one.</summary>
     public string CloudTrail { get; init; } = "create";
 
@@ -57,7 +60,10 @@ public sealed record PlatformSettings
             PlatformConfigFile = Get("platformConfigFile"),
             SlackSecretKeys = List("slackSecretKeys") is { Count: > 0 } keys ? keys : ["SLACK_WEBHOOK"],
             CloudTrail = Get("cloudTrail") ?? "create",
+            AlarmEmail = Get("alarmEmail"),
         };
+        if (settings.AlarmEmail is { } email && !System.Text.RegularExpressions.Regex.IsMatch(email, @"^[^@\s]+@[^@\s]+\.[^@\s]+$"))
+            throw new ArgumentException($"CDK context 'alarmEmail' must be an email address, not '{email}'.");
         if (settings.CloudTrail is not ("create" or "existing"))
             throw new ArgumentException($"CDK context 'cloudTrail' must be create or existing, not '{settings.CloudTrail}'.");
         if (settings.SlackSecretKeys.FirstOrDefault(k => !System.Text.RegularExpressions.Regex.IsMatch(k, "^[A-Za-z0-9_]+$")) is { } badKey)

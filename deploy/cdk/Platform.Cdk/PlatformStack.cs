@@ -2,6 +2,7 @@ using Amazon.CDK;
 using Amazon.CDK.AWS.AmazonMQ;
 using Amazon.CDK.AWS.CloudTrail;
 using Amazon.CDK.AWS.CloudWatch;
+using Amazon.CDK.AWS.CloudWatch.Actions;
 using Amazon.CDK.AWS.EC2;
 using Amazon.CDK.AWS.ECR;
 using Amazon.CDK.AWS.ECS;
@@ -11,6 +12,8 @@ using Amazon.CDK.AWS.IAM;
 using Amazon.CDK.AWS.Logs;
 using Amazon.CDK.AWS.RDS;
 using Amazon.CDK.AWS.S3;
+using Amazon.CDK.AWS.SNS;
+using Amazon.CDK.AWS.SNS.Subscriptions;
 using Amazon.CDK.AWS.SQS;
 using Amazon.CDK.AWS.SSM;
 using Constructs;
@@ -34,6 +37,7 @@ public sealed partial class PlatformStack : Stack
     private readonly Cluster cluster;
     private readonly SecurityGroup services;
     private readonly IVpc vpc;
+    private readonly Topic alarms;
 
     public PlatformStack(Construct scope, string id, PlatformSettings settings, IStackProps props) : base(scope, id, props)
     {
@@ -51,6 +55,10 @@ public sealed partial class PlatformStack : Stack
             // Services find each other by name (digest asks history's API): history.platform.internal.
             DefaultCloudMapNamespace = new CloudMapNamespaceOptions { Name = "platform.internal", Vpc = vpc },
         });
+        // Where the platform's own alarms go: when the watchdog is sick, someone must hear it from outside it.
+        alarms = new Topic(this, "Alarms", new TopicProps { DisplayName = "Platform alarms", EnforceSSL = true });
+        if (settings.AlarmEmail is { } email)
+            alarms.AddSubscription(new EmailSubscription(email));
         services = new SecurityGroup(this, "Services", new SecurityGroupProps { Vpc = vpc, Description = "Platform services" });
         services.AddIngressRule(services, Port.Tcp(8080), "the services' HTTP APIs, from each other");
 
@@ -303,16 +311,28 @@ public sealed partial class PlatformStack : Stack
             },
             Targets = [target],
         });
-        new Alarm(this, "EventsDeadLettersAlarm", new AlarmProps
+        Alarm("EventsDeadLettersAlarm", "Events that EventBridge could not deliver or ingest could not read are waiting in the DLQ",
+            dlq.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Period = Duration.Minutes(5) }), threshold: 1, periods: 1);
+        // A stalled pipeline: ingest not reading (stopped, crash-looping, or behind).
+        Alarm("EventsQueueStalledAlarm", "The oldest event in the events queue has waited more than 5 minutes: ingest is not reading it",
+            queue.MetricApproximateAgeOfOldestMessage(new MetricOptions { Period = Duration.Minutes(5), Statistic = "Maximum" }), threshold: 300, periods: 1);
+        return queue;
+    }
+
+    /// <summary>An alarm that tells the alarm topic when it fires and when it clears.</summary>
+    private void Alarm(string id, string description, IMetric metric, double threshold, int periods)
+    {
+        var alarm = new Alarm(this, id, new AlarmProps
         {
-            AlarmDescription = "Events that EventBridge could not deliver or ingest could not read are waiting in the DLQ",
-            Metric = dlq.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Period = Duration.Minutes(5) }),
-            Threshold = 1,
-            EvaluationPeriods = 1,
+            AlarmDescription = description,
+            Metric = metric,
+            Threshold = threshold,
+            EvaluationPeriods = periods,
             ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             TreatMissingData = TreatMissingData.NOT_BREACHING,
         });
-        return queue;
+        alarm.AddAlarmAction(new SnsAction(alarms));
+        alarm.AddOkAction(new SnsAction(alarms));
     }
 
     /// <summary>One platform service: its own task role, log group (30 days) and container health check.</summary>
@@ -341,7 +361,7 @@ public sealed partial class PlatformStack : Stack
                 StartPeriod = Duration.Seconds(60),
             },
         });
-        new FargateService(this, $"{project}Service", new FargateServiceProps
+        var service = new FargateService(this, $"{project}Service", new FargateServiceProps
         {
             Cluster = cluster,
             TaskDefinition = task,
@@ -351,6 +371,23 @@ public sealed partial class PlatformStack : Stack
             CircuitBreaker = new DeploymentCircuitBreaker { Rollback = true },
             CloudMapOptions = discoverable ? new CloudMapOptions { Name = name } : null,
         });
+        // Fewer tasks running than desired for 5 minutes (Container Insights' per-service counts): crash-looping,
+        // unable to pull or to start, or out of capacity.
+        Metric Count(string metricName) => new(new MetricProps
+        {
+            Namespace = "ECS/ContainerInsights",
+            MetricName = metricName,
+            DimensionsMap = new Dictionary<string, string> { ["ClusterName"] = cluster.ClusterName, ["ServiceName"] = service.ServiceName },
+            Statistic = "Average",
+            Period = Duration.Minutes(1),
+        });
+        Alarm($"{project}TasksMissingAlarm", $"The platform's {name} service has run fewer tasks than desired for 5 minutes",
+            new MathExpression(new MathExpressionProps
+            {
+                Expression = "desired - running",
+                UsingMetrics = new Dictionary<string, IMetric> { ["desired"] = Count("DesiredTaskCount"), ["running"] = Count("RunningTaskCount") },
+                Period = Duration.Minutes(1),
+            }), threshold: 1, periods: 5);
         return role;
     }
 
