@@ -145,9 +145,22 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
             }
 
             var api = history.Client();
-            var summaries = await Eventually.Get(() => Summaries(api, prefix + "-"),
-                jobs => jobs.Sum(j => j!["successCount"]!.GetValue<int>() + j["failureCount"]!.GetValue<int>()) >= Jobs * RunsPerJob,
-                TimeSpan.FromSeconds(Full ? 600 : 90), "every run summarized");
+            JsonArray summaries;
+            try
+            {
+                summaries = await Eventually.Get(() => Summaries(api, prefix + "-"),
+                    jobs => jobs.Sum(j => j!["successCount"]!.GetValue<int>() + j["failureCount"]!.GetValue<int>()) >= Jobs * RunsPerJob,
+                    TimeSpan.FromSeconds(Full ? 600 : 90), "every run summarized");
+            }
+            catch (TimeoutException e)
+            {
+                // Where the runs are: how many were summarized, what waits in which queue, what history and ingest said.
+                var counted = (await Summaries(api, prefix + "-")).Sum(j => j!["successCount"]!.GetValue<int>() + j["failureCount"]!.GetValue<int>());
+                static string Tail(ServiceProcess p) => p.Output.Length > 4000 ? p.Output[^4000..] : p.Output;
+                throw new TimeoutException($"Timed out waiting for every run summarized: {counted} of {Jobs * RunsPerJob}; queues " +
+                    string.Join(", ", (await vhost.QueueDepthsAsync()).Select(q => $"{q.Key}={q.Value}")) +
+                    $"\nhistory (end):\n{Tail(history)}\ningest (end):\n{Tail(ingest)}", e);
+            }
             Assert.Equal(Jobs, summaries.Count);
             foreach (var job in summaries)
             {
@@ -159,8 +172,20 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
             var runs = await api.GetFromJsonAsync<JsonArray>($"/jobs/{prefix}-000/runs");
             Assert.Equal(RunsPerJob, runs!.Count);
 
-            await Eventually.Get(() => Task.FromResult(Alerts()),
-                posts => posts.Count >= FailingJobs, TimeSpan.FromSeconds(Full ? 420 : 90), "an alert for every failing job");
+            try
+            {
+                await Eventually.Get(() => Task.FromResult(Alerts()),
+                    posts => posts.Count >= FailingJobs, TimeSpan.FromSeconds(Full ? 420 : 90), "an alert for every failing job");
+            }
+            catch (TimeoutException e)
+            {
+                // Which deliveries are where, and what the notifier said.
+                var recorded = await notifier.Client().GetStringAsync("/deliveries?limit=1000");
+                var statuses = JsonNode.Parse(recorded)!.AsArray().GroupBy(d => d!["status"]!.GetValue<string>()).Select(g => $"{g.Key}={g.Count()}");
+                throw new TimeoutException($"{Alerts().Count} alerts of {FailingJobs}, {slack.Requests} Slack requests; deliveries {string.Join(", ", statuses)}; queues " +
+                    string.Join(", ", (await vhost.QueueDepthsAsync()).Select(q => $"{q.Key}={q.Value}")) +
+                    $"\nnotifier (end):\n{(notifier.Output.Length > 4000 ? notifier.Output[^4000..] : notifier.Output)}", e);
+            }
             // rate(1 minute): the first digest covers from when the digest service first saw the route to the next minute.
             await Eventually.Get(() => Task.FromResult(Digests()), posts => posts.Count >= 2, TimeSpan.FromMinutes(3), "two digests");
             await Task.Delay(TimeSpan.FromSeconds(3));
