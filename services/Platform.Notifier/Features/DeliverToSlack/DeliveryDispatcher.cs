@@ -240,8 +240,13 @@ public sealed partial class DeliveryDispatcher(
         return new SendResult.Refused($"{code} from Slack");
     }
 
+    /// <summary>
+    /// Slack unreachable or failing: 1, 2, 4 … seconds, at most a minute, so alerts resume within a minute of Slack's
+    /// recovery. (Attempts also count the 429s answered before, so an uncapped doubling would wait minutes after a
+    /// rate limit.)
+    /// </summary>
     private static SendResult Backoff(Delivery delivery, string reason) =>
-        new SendResult.RetryAfter(TimeSpan.FromSeconds(Math.Min(300, Math.Pow(2, Math.Min(delivery.Attempts, 8)))), reason);
+        new SendResult.RetryAfter(TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(delivery.Attempts, 6)))), reason);
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
