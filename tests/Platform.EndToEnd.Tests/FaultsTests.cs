@@ -255,8 +255,15 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
             }
             throw new TimeoutException(e.Message + "\n" + string.Join("\n", states), e);
         }
-        // What a late duplicate would add has time to arrive.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // Nothing is left to arrive late: every decision retry stored is published (its outbox is empty) and history
+        // has consumed them all (its decision queue is empty).
+        await Eventually.Get(async () =>
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(postgres.ConnectionString);
+            await connection.OpenAsync();
+            await using var unpublished = new Npgsql.NpgsqlCommand($"select count(*) from {schema}_r.mt_doc_outboxmessage", connection);
+            return (long)(await unpublished.ExecuteScalarAsync())! + (await vhost.QueueDepthsAsync()).GetValueOrDefault("history-retry-decisions");
+        }, left => left == 0, TimeSpan.FromSeconds(60), "retry's outbox and history's decision queue to be empty");
 
         for (var k = 0; k < RelaunchedJobs; k++)
         {

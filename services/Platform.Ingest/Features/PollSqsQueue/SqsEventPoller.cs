@@ -100,7 +100,9 @@ public sealed partial class SqsEventPoller(
         }, ct);
         if (deleted.Failed is { Count: > 0 } failed)
             LogDeleteFailed(failed.Count, failed[0].Message);
-        LogDeleted(done.Count - (deleted.Failed?.Count ?? 0), all.Accepted, string.Join(",", done.Select(m => m.MessageId)));
+        // The ids are joined only when someone reads them: this runs for every batch.
+        if (logger.IsEnabled(LogLevel.Debug))
+            LogDeleted(done.Count - (deleted.Failed?.Count ?? 0), all.Accepted, string.Join(",", done.Select(m => m.MessageId)));
     }
 
     /// <summary>The queue's region is its own setting, else the platform's <c>Aws:Region</c>.</summary>
