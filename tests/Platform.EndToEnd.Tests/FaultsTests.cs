@@ -190,6 +190,10 @@ public class FaultsTests(PostgresFixture postgres) : IAsyncLifetime
             await Eventually.Get(() => Task.FromResult(Digests()), posts => posts.Count >= 2, TimeSpan.FromMinutes(3), "two digests");
             await Task.Delay(TimeSpan.FromSeconds(3));
             var jobsAlerted = Alerts().Select(p => p.Text.Split(' ')[1]).ToList();
+            // A job alerted twice: both posts, so the difference between them says which path sent the second.
+            var twice = Alerts().GroupBy(p => p.Text.Split(' ')[1]).FirstOrDefault(g => g.Count() > 1);
+            Assert.True(twice is null, twice is null ? "" : $"{jobsAlerted.Count - jobsAlerted.Distinct().Count()} jobs alerted more than once, as {twice.Key}:\n" +
+                string.Join("\n", twice.Select(p => $"{p.At:HH:mm:ss.fff} {p.Body.ToJsonString()}")));
             Assert.Equal(Enumerable.Range(0, FailingJobs).Select(j => $"{prefix}-{j:D3}"), jobsAlerted.Order());
             Assert.True(slack.Requests > slack.Posts.Count, "Slack refused some requests");
             // Each due digest once: every period starts where the one before ended, none is sent twice.
