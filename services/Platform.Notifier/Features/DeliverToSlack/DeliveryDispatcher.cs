@@ -54,9 +54,26 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
-    private async Task DispatchWhileLeaderAsync(CancellationToken ct)
+    private async Task DispatchWhileLeaderAsync(CancellationToken stoppingToken)
     {
+        // Route workers live no longer than this term. A term that ends in an error (PostgreSQL restarting) must not
+        // leave its workers behind: the next term starts its own, and two workers of one route post the same delivery.
+        using var term = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var ct = term.Token;
         var workers = new Dictionary<string, Task>();
+        try
+        {
+            await DispatchAsync(workers, ct);
+        }
+        finally
+        {
+            await term.CancelAsync();
+            await Task.WhenAll(workers.Values).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async Task DispatchAsync(Dictionary<string, Task> workers, CancellationToken ct)
+    {
         while (!ct.IsCancellationRequested)
         {
             await using (var session = store.QuerySession())
@@ -79,7 +96,6 @@ public sealed partial class DeliveryDispatcher(
             }
             await signal.WaitAsync(TimeSpan.FromSeconds(1), ct);
         }
-        await Task.WhenAll(workers.Values).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     /// <summary>Sends one route's pending deliveries, oldest first, until none is left.</summary>
