@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults.AmazonSqs;
 
 namespace Platform.ServiceDefaults;
 
@@ -17,7 +18,10 @@ public static class BusExtensions
         return builder;
     }
 
-    /// <summary>The one place that picks the transport (<c>Bus:Transport</c>); Amazon SQS/SNS joins here when its package can be used.</summary>
+    /// <summary>
+    /// The one place that picks the transport (<c>Bus:Transport</c>): RabbitMQ, Amazon SQS/SNS (our own transport, as
+    /// MassTransit.AmazonSQS is not available here) or in memory (one process).
+    /// </summary>
     public static IHostApplicationBuilder AddPlatformBus(this IHostApplicationBuilder builder)
     {
         builder.Services.AddPlatformOptions<BusOptions>()
@@ -27,6 +31,11 @@ public static class BusExtensions
         var transport = builder.Configuration.GetValue<BusTransport>("Bus:Transport", BusTransport.RabbitMq);
         if (transport == BusTransport.RabbitMq)
             builder.Services.AddHostedService<RabbitMqTopology>();
+        if (transport == BusTransport.AmazonSqs)
+        {
+            builder.Services.AddAmazonSqsConnection();
+            builder.Services.AddHostedService<AmazonSqsTopology>();
+        }
         builder.Services.AddSingleton<InMemoryBacklog>();
         builder.Services.AddSingleton<DeadLetters>();
         builder.Services.AddHealthChecks().AddCheck<DeadLetters>("dead-letters");
@@ -78,6 +87,14 @@ public static class BusExtensions
                         cfg.ConfigureEndpoints(context);
                     });
                     break;
+                case BusTransport.AmazonSqs:
+                    x.UsingAmazonSqs((context, cfg) =>
+                    {
+                        cfg.PrefetchCount = context.GetRequiredService<IOptions<BusOptions>>().Value.PrefetchCount;
+                        UseCompactJson(cfg);
+                        cfg.ConfigureEndpoints(context);
+                    });
+                    break;
                 default:
                     throw new InvalidOperationException($"Bus:Transport '{transport}' is not supported.");
             }
@@ -96,17 +113,25 @@ public static class BusExtensions
     });
 
     /// <summary>
-    /// An endpoint that handles one message at a time in one instance at a time (RabbitMQ's single active consumer;
-    /// the others stand by), for consumers whose updates must not interleave.
+    /// An endpoint that handles one message at a time in one instance at a time, for consumers whose updates must not
+    /// interleave: RabbitMQ's single active consumer; on SQS, only the holder of a PostgreSQL advisory lock receives
+    /// (a standby takes over when the holder's connection ends). The others stand by.
     /// </summary>
     public static void ConfigureSingleWriterEndpoint(this IBusRegistrationConfigurator bus, string endpointName) =>
-        bus.AddConfigureEndpointsCallback((_, name, endpoint) =>
+        bus.AddConfigureEndpointsCallback((context, name, endpoint) =>
         {
             if (name != endpointName)
                 return;
             endpoint.ConcurrentMessageLimit = 1;
             if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
                 rabbit.SingleActiveConsumer = true;
+            if (endpoint is ISqsReceiveEndpointConfigurator sqs)
+            {
+                var postgres = context.GetRequiredService<IConfiguration>().GetConnectionString("Postgres")
+                    ?? throw new InvalidOperationException($"ConnectionStrings:Postgres is required: on Amazon SQS one instance at a time consumes '{name}', the holder of a lease in PostgreSQL.");
+                var key = "platform-bus:" + context.GetRequiredService<SqsConnection>().Names.Queue(name);
+                sqs.ExclusiveLease = ct => PostgresReceiveLease.TryAcquireAsync(postgres, key, ct);
+            }
         });
 
     private static List<Action<IBusRegistrationConfigurator>> Registrations(IHostApplicationBuilder builder)

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using Platform.ServiceDefaults.AmazonSqs;
 
 namespace Platform.ServiceDefaults;
 
@@ -6,6 +7,7 @@ public enum BusTransport
 {
     InMemory,
     RabbitMq,
+    AmazonSqs,
 }
 
 public sealed class BusOptions : IPlatformOptions, IValidatableObject
@@ -34,6 +36,9 @@ public sealed class BusOptions : IPlatformOptions, IValidatableObject
         ? RetryIntervals
         : [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)];
 
+    /// <summary>Queues and topics when <see cref="Transport"/> is <c>AmazonSqs</c>.</summary>
+    public AmazonSqsOptions AmazonSqs { get; set; } = new();
+
     /// <summary>Set from <c>ConnectionStrings:RabbitMq</c>.</summary>
     public string? RabbitMqUri { get; set; }
 
@@ -41,6 +46,8 @@ public sealed class BusOptions : IPlatformOptions, IValidatableObject
     {
         if (RetryIntervals.Count > 10 || RetryIntervals.Any(i => i < TimeSpan.Zero || i > TimeSpan.FromMinutes(5)))
             yield return new ValidationResult("Bus:RetryIntervals: at most 10 waits, each between 0 and 5 minutes.", [nameof(RetryIntervals)]);
+        if (Transport == BusTransport.AmazonSqs && AmazonSqs.Region is null && AmazonSqs.ServiceUrl is null)
+            yield return new ValidationResult("Bus:AmazonSqs:Region is required when Bus:Transport is AmazonSqs (or Bus:AmazonSqs:ServiceUrl for an emulator).", [nameof(AmazonSqs)]);
         if (Transport != BusTransport.RabbitMq)
             yield break;
         if (string.IsNullOrWhiteSpace(RabbitMqUri))

@@ -7,18 +7,22 @@ namespace Platform.ServiceDefaults.Aws;
 
 /// <summary>
 /// Signs every attempt with SigV4 for one AWS service (its signing name, e.g. <c>ecs</c>, <c>cloudtrail</c>), after any
-/// retry handler, so a retried request carries a fresh signature. Both services speak JSON 1.1. Credentials come
-/// from the default chain: environment, profile, ECS task role.
+/// retry handler, so a retried request carries a fresh signature. The body goes as <paramref name="contentType"/>:
+/// JSON 1.1 for ECS and CloudTrail, a form for SNS's Query protocol. Credentials come from the default chain:
+/// environment, profile, ECS task role.
 /// </summary>
-public sealed class SigV4SigningHandler(string service, string region, DefaultAWSCredentialsIdentityResolver credentials) : DelegatingHandler
+public sealed class SigV4SigningHandler(string service, string region, DefaultAWSCredentialsIdentityResolver credentials,
+    string contentType = SigV4SigningHandler.AmzJson) : DelegatingHandler
 {
-    private static readonly MediaTypeHeaderValue AmzJson = new("application/x-amz-json-1.1");
+    public const string AmzJson = "application/x-amz-json-1.1";
+    public const string Form = "application/x-www-form-urlencoded; charset=utf-8";
+    private readonly MediaTypeHeaderValue mediaType = MediaTypeHeaderValue.Parse(contentType);
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         var body = request.Content is null ? [] : await request.Content.ReadAsByteArrayAsync(cancellationToken);
         var content = new ByteArrayContent(body);
-        content.Headers.ContentType = AmzJson;
+        content.Headers.ContentType = mediaType;
         request.Content = content;
         // A retried request still carries the previous attempt's signature headers.
         request.Headers.Remove("Authorization");
@@ -27,7 +31,7 @@ public sealed class SigV4SigningHandler(string service, string region, DefaultAW
 
         var signing = new AWSSigningRequest { HttpMethod = request.Method, RequestUri = request.RequestUri!, Content = body };
         signing.Headers["host"] = request.RequestUri!.Authority;
-        signing.Headers["content-type"] = AmzJson.MediaType!;
+        signing.Headers["content-type"] = mediaType.ToString();
         foreach (var header in request.Headers.Where(h => h.Key.StartsWith("X-Amz-", StringComparison.OrdinalIgnoreCase)))
             signing.Headers[header.Key.ToLowerInvariant()] = string.Join(",", header.Value);
 

@@ -1,0 +1,5 @@
+namespace Platform.Bus.Tests;
+
+public sealed record Pinged(Guid Id, string Text);
+
+public sealed record PingSent(Guid Id);
