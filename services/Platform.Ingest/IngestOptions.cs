@@ -20,6 +20,13 @@ public sealed class IngestOptions : IPlatformOptions
     public int MaxEventsPerMessage { get; set; } = 100;
 
     /// <summary>
+    /// Bytes of events per bus message, as JSON: SQS and SNS take at most 256 KiB per message, envelope included, so a
+    /// request's events are split by size as well as by count (never dropped). 192 KiB leaves room for the envelope.
+    /// </summary>
+    [Range(16 * 1024, 240 * 1024)]
+    public int MaxBytesPerMessage { get; set; } = 192 * 1024;
+
+    /// <summary>
     /// In-memory bus only: how long <c>POST /events</c> waits for room in history's queue (<c>Bus:InMemoryQueueLimit</c>)
     /// and for history to store its events before answering 503, which EventBridge retries. Its API destinations give up
     /// on a request after 5 s.

@@ -45,11 +45,11 @@ public sealed class EcsEventsSender(IBus bus, InMemoryBacklog backlog, IOptions<
         var started = clock.GetTimestamp();
         if (!await backlog.WaitForRoomAsync(PlatformTopology.HistoryEcsEvents, maxWait, ct))
             return SendOutcome.NoRoom;
-        var size = options.Value.MaxEventsPerMessage;
+        var (count, bytes) = (options.Value.MaxEventsPerMessage, options.Value.MaxBytesPerMessage);
         var replayed = batch.Replayed;
-        var messages = batch.TaskStateChanges.Chunk(size).Select(c => new RecordEcsEvents(c, [], [], replayed))
-            .Concat(batch.LaunchFailures.Chunk(size).Select(f => new RecordEcsEvents([], f, [], replayed)))
-            .Concat(batch.LaunchRequests.Chunk(size).Select(r => new RecordEcsEvents([], [], r, replayed)))
+        var messages = Chunk(batch.TaskStateChanges, count, bytes).Select(c => new RecordEcsEvents(c, [], [], replayed))
+            .Concat(Chunk(batch.LaunchFailures, count, bytes).Select(f => new RecordEcsEvents([], f, [], replayed)))
+            .Concat(Chunk(batch.LaunchRequests, count, bytes).Select(r => new RecordEcsEvents([], [], r, replayed)))
             .Select(m => (Id: NewId.NextGuid(), Message: m)).ToList();
         // Known before they are sent: one may be handled before the last is sent.
         var handled = backlog.WhenHandled([.. messages.Select(m => m.Id)]);
@@ -69,5 +69,29 @@ public sealed class EcsEventsSender(IBus bus, InMemoryBacklog backlog, IOptions<
         {
             return SendOutcome.NotStoredYet;
         }
+    }
+
+    /// <summary>
+    /// Consecutive runs of at most <paramref name="maxCount"/> items and <paramref name="maxBytes"/> of JSON (counted with
+    /// every non-ASCII character escaped, so never less than the bus writes); an item larger than that goes alone.
+    /// </summary>
+    public static IEnumerable<T[]> Chunk<T>(IReadOnlyList<T> items, int maxCount, int maxBytes)
+    {
+        var chunk = new List<T>();
+        var bytes = 0;
+        foreach (var item in items)
+        {
+            var size = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(item).Length + 1;
+            if (chunk.Count > 0 && (chunk.Count == maxCount || bytes + size > maxBytes))
+            {
+                yield return [.. chunk];
+                chunk.Clear();
+                bytes = 0;
+            }
+            chunk.Add(item);
+            bytes += size;
+        }
+        if (chunk.Count > 0)
+            yield return [.. chunk];
     }
 }
