@@ -5,6 +5,8 @@
 #   bench.sh alerts [options]        failure alerts, ingest POST → Slack request, under --background-rate events/s
 #                                    (the notifier runs too, posting to a stand-in webhook in the load tool)
 # BENCH_ALLINONE=1 runs the same against the AllInOne host (every module in one process, in-memory bus) instead.
+# BENCH_TRANSPORT=sqs runs the services on Amazon SQS/SNS (the emulator) instead of RabbitMQ; each service prints the
+# SQS and SNS requests it made when it stops.
 # BENCH_KEEP=1 keeps the stored events (the schema is printed) for measuring rebuild, export and the dashboard on them.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -18,7 +20,12 @@ id="bench$(date +%s)"
 as_root rabbitmqctl -q add_vhost "$id"
 as_root rabbitmqctl -q set_permissions -p "$id" guest '.*' '.*' '.*'
 export ConnectionStrings__Postgres="$PLATFORM_TEST_POSTGRES" ConnectionStrings__RabbitMq="${PLATFORM_TEST_RABBITMQ%/}/$id"
-export Bus__Transport=RabbitMq Ingest__ApiKey="bench-key-$id" Dashboard__AccessKey="bench-read-key-$id" History__Schema="$id" Notifier__Schema="${id}_n"
+export Bus__Transport=RabbitMq
+if [ "${BENCH_TRANSPORT:-rabbitmq}" = sqs ]; then
+  export Bus__Transport=AmazonSqs Bus__AmazonSqs__ServiceUrl="$PLATFORM_TEST_SQS_URL" Bus__AmazonSqs__Prefix="$id-" \
+    AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench AWS_EC2_METADATA_DISABLED=true
+fi
+export Ingest__ApiKey="bench-key-$id" Dashboard__AccessKey="bench-read-key-$id" History__Schema="$id" Notifier__Schema="${id}_n"
 bin() { echo "services/$1/bin/Release/net10.0/$1.dll"; }
 export Retry__Schema="${id}_r" Digest__Schema="${id}_d"
 pids=()
@@ -40,6 +47,12 @@ else
   dotnet "$(bin Platform.History)" --urls http://127.0.0.1:5182 >".ci/work/$id-history.log" 2>&1 & pids+=($!)
   dotnet "$(bin Platform.Ingest)" --urls http://127.0.0.1:5181 >".ci/work/$id-ingest.log" 2>&1 & pids+=($!)
   ports+=(5182)
+  if [ "$Bus__Transport" = AmazonSqs ] && [ "$mode" != alerts ]; then
+    # Every consumer of what history publishes, so the request count is the whole pipeline's.
+    dotnet "$(bin Platform.Notifier)" --urls http://127.0.0.1:5183 >".ci/work/$id-notifier.log" 2>&1 & pids+=($!)
+    Aws__Region=eu-west-1 Aws__ServiceUrl=http://127.0.0.1:9/ dotnet "$(bin Platform.Retry)" --urls http://127.0.0.1:5184 >".ci/work/$id-retry.log" 2>&1 & pids+=($!)
+    ports+=(5183 5184)
+  fi
   if [ "$mode" = alerts ]; then
     dotnet "$(bin Platform.Notifier)" --urls http://127.0.0.1:5183 >".ci/work/$id-notifier.log" 2>&1 & pids+=($!)
     ports+=(5183)
@@ -54,6 +67,7 @@ cleanup() {
   done
   kill "${pids[@]}" 2>/dev/null || true
   wait "${pids[@]}" 2>/dev/null || true
+  if [ "$Bus__Transport" = AmazonSqs ]; then grep -ho "SQS/SNS requests.*" .ci/work/"$id"-*.log | sed 's/^/[bench] /' || true; fi
   as_root rabbitmqctl -q delete_vhost "$id" || true
   for suffix in _n _r _d; do
     as_root su postgres -c "psql -d platform -qc 'DROP SCHEMA IF EXISTS ${id}${suffix} CASCADE'" >/dev/null 2>&1 || true

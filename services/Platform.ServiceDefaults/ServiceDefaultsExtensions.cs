@@ -97,7 +97,7 @@ public static class ServiceDefaultsExtensions
         var otel = builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
-                .AddMeter("MassTransit", "Platform"))
+                .AddMeter("MassTransit", "Platform", "Platform.Bus.AmazonSqs"))
             .WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !ctx.Request.Path.StartsWithSegments("/health")
                     && !ctx.Request.Path.StartsWithSegments("/alive"))

@@ -31,7 +31,16 @@ public sealed partial class AmazonSqsTopology(SqsConnection connection, ILogger<
         }
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>What the bus cost this process in AWS requests (the bill is per request), when it stops.</summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        var counts = connection.Counter.Snapshot();
+        LogRequests(counts.Values.Sum(), string.Join(", ", counts.OrderByDescending(c => c.Value).Select(c => $"{c.Key} {c.Value}")));
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(LogLevel.Information, "SQS/SNS requests: {Total} ({ByAction})")]
+    private partial void LogRequests(long total, string byAction);
 
     [LoggerMessage(LogLevel.Warning, "Declaring the platform's SQS queues and SNS subscriptions failed (attempt {Attempt}): {Reason}")]
     private partial void LogRetrying(int attempt, string reason);

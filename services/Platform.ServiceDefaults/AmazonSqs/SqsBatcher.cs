@@ -13,15 +13,19 @@ public sealed class SqsBatcher<T> : IAsyncDisposable
     private readonly Func<IReadOnlyList<T>, CancellationToken, Task<IReadOnlyList<string?>>> sendBatch;
     private readonly Func<T, int> size;
     private readonly CancellationTokenSource stopping = new();
+    private readonly TimeSpan linger;
     private readonly Task[] loops;
 
     /// <param name="sendBatch">Sends one batch; per entry, null when it was taken, else why not.</param>
     /// <param name="size">An entry's bytes, counted against the batch's limit.</param>
     /// <param name="concurrency">How many batches may be in flight at once.</param>
-    public SqsBatcher(Func<IReadOnlyList<T>, CancellationToken, Task<IReadOnlyList<string?>>> sendBatch, Func<T, int> size, int concurrency = 4)
+    /// <param name="linger">How long a batch that is not full waits for more entries (for callers that do not wait for their result).</param>
+    public SqsBatcher(Func<IReadOnlyList<T>, CancellationToken, Task<IReadOnlyList<string?>>> sendBatch, Func<T, int> size, int concurrency = 4,
+        TimeSpan linger = default)
     {
         this.sendBatch = sendBatch;
         this.size = size;
+        this.linger = linger;
         loops = [.. Enumerable.Range(0, concurrency).Select(_ => Task.Run(RunAsync))];
     }
 
@@ -41,12 +45,22 @@ public sealed class SqsBatcher<T> : IAsyncDisposable
         {
             batch.Clear();
             var bytes = 0;
-            while (batch.Count < 10 && channel.Reader.TryPeek(out var next)
-                && (batch.Count == 0 || bytes + size(next.Item) <= SqsOutgoingMessage.MaxBytes)
-                && channel.Reader.TryRead(out next))
+            var until = DateTime.UtcNow + linger;
+            while (true)
             {
-                batch.Add(next);
-                bytes += size(next.Item);
+                while (batch.Count < 10 && channel.Reader.TryPeek(out var next)
+                    && (batch.Count == 0 || bytes + size(next.Item) <= SqsOutgoingMessage.MaxBytes)
+                    && channel.Reader.TryRead(out next))
+                {
+                    batch.Add(next);
+                    bytes += size(next.Item);
+                }
+                var left = until - DateTime.UtcNow;
+                if (batch.Count is 0 or 10 || left <= TimeSpan.Zero || channel.Reader.Completion.IsCompleted)
+                    break;
+                using var wait = new CancellationTokenSource(left);
+                if (!await channel.Reader.WaitToReadAsync(wait.Token).AsTask().ContinueWith(t => t.IsCompletedSuccessfully && t.Result, TaskScheduler.Default))
+                    break;
             }
             if (batch.Count == 0)
                 continue;

@@ -57,8 +57,14 @@ public sealed class SqsConnection(IAmazonSQS sqs, SnsClient sns, AmazonSqsOption
         await sender.EnqueueAsync(message, ct);
     }
 
+    /// <summary>
+    /// Deletes a handled message, batched with the queue's other deletes within 200 ms. A single-writer endpoint
+    /// completes one message at a time, so its deletes are batched only because the caller need not wait for them
+    /// (<see cref="SqsReceiveLock.Complete"/>): a delete lost in a crash redelivers a message its consumer dedupes.
+    /// </summary>
     public Task DeleteAsync(SqsQueue queue, string receiptHandle, CancellationToken ct) =>
-        deleters.GetOrAdd(queue.Url, url => new SqsBatcher<string>((batch, token) => DeleteBatchAsync(url, batch, token), h => h.Length))
+        deleters.GetOrAdd(queue.Url, url => new SqsBatcher<string>((batch, token) => DeleteBatchAsync(url, batch, token), h => h.Length,
+                linger: TimeSpan.FromMilliseconds(200)))
             .EnqueueAsync(receiptHandle, ct);
 
     public async Task<List<Message>> ReceiveAsync(SqsQueue queue, int max, CancellationToken ct)

@@ -258,10 +258,17 @@ public sealed class SqsReceiveLock : ReceiveLockContext
         renewing = Task.Run(RenewAsync);
     }
 
+    /// <summary>
+    /// Queues the delete and returns: the next message need not wait for it, and deletes go 10 to a request. Until
+    /// it is done the message stays invisible (its visibility timeout); should it fail, the message comes back and its
+    /// consumer, idempotent by message id, handles it as a duplicate.
+    /// </summary>
     public async Task Complete()
     {
         await StopRenewingAsync().ConfigureAwait(false);
-        await connection.DeleteAsync(queue, message.ReceiptHandle, CancellationToken.None).ConfigureAwait(false);
+        _ = connection.DeleteAsync(queue, message.ReceiptHandle, CancellationToken.None).ContinueWith(
+            t => LogContext.Warning?.Log(t.Exception!, "Deleting handled message {MessageId} failed; it will be received again", message.MessageId),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     public async Task Faulted(Exception exception)
