@@ -17,6 +17,7 @@ command -v dockerd >/dev/null && command -v docker-compose >/dev/null && command
 log "validating docker-compose.yml"
 docker-compose -f docker-compose.yml config -q
 docker-compose -f docker-compose.yml --profile allinone config -q
+PLATFORM_BUS=AmazonSqs docker-compose -f docker-compose.yml --profile sqs config -q
 
 if ! docker info >/dev/null 2>&1; then
   log "starting a Docker engine (host networking only)"
