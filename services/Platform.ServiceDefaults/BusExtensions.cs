@@ -33,8 +33,8 @@ public static class BusExtensions
             builder.Services.AddHostedService<RabbitMqTopology>();
         if (transport == BusTransport.AmazonSqs)
         {
-            builder.Services.AddAmazonSqsConnection();
-            builder.Services.AddHostedService<AmazonSqsTopology>();
+            builder.Services.AddAmazonSqsConnection(PlatformTopology.Subscriptions);
+            builder.Services.AddHostedService<SqsRequestReport>();
         }
         builder.Services.AddSingleton<InMemoryBacklog>();
         builder.Services.AddSingleton<DeadLetters>();

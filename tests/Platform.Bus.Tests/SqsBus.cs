@@ -34,8 +34,9 @@ public sealed class SqsBus : IAsyncDisposable
     public SqsRequestCounter Requests => host.Services.GetRequiredService<SqsRequestCounter>();
 
     /// <summary>A started host whose bus has the consumers <paramref name="register"/> adds.</summary>
+    /// <param name="subscriptions">Which endpoint takes which published message type (the platform's own otherwise).</param>
     public static async Task<SqsBus> StartAsync(Action<IBusRegistrationConfigurator> register, string? prefix = null,
-        Dictionary<string, string?>? settings = null)
+        Dictionary<string, string?>? settings = null, IEnumerable<(Type Message, string Queue)>? subscriptions = null)
     {
         Environment.SetEnvironmentVariable("AWS_EC2_METADATA_DISABLED", "true");
         Environment.SetEnvironmentVariable("AWS_ACCESS_KEY_ID", "test");
@@ -53,6 +54,8 @@ public sealed class SqsBus : IAsyncDisposable
         if (settings is not null)
             builder.Configuration.AddInMemoryCollection(settings);
         builder.AddBusConsumers(register);
+        if (subscriptions is not null)
+            builder.Services.AddAmazonSqsConnection(subscriptions);
         builder.AddPlatformBus();
         // Started means every endpoint declared its queue and subscriptions: a test publishes only then.
         builder.Services.Configure<MassTransitHostOptions>(o => o.WaitUntilStarted = true);

@@ -55,6 +55,22 @@ public class TransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_message_published_before_its_consumer_first_ran_waits_in_the_consumer_s_queue()
+    {
+        var prefix = "t" + Guid.NewGuid().ToString("N")[..8] + "-";
+        var id = Guid.NewGuid();
+        // The publisher knows who subscribes (as every service knows PlatformTopology) and declares it before publishing.
+        await using var publisher = await SqsBus.StartAsync(_ => { }, prefix, subscriptions: [(typeof(Pinged), "late")]);
+        await publisher.Bus.Publish(new Pinged(id, run));
+
+        bus = await SqsBus.StartAsync(x => x.AddConsumer<RecordingConsumer>().Endpoint(e => e.Name = "late"), prefix);
+
+        await Eventually.Get(() => Task.FromResult(Mine(nameof(RecordingConsumer))), seen => seen.Contains(id), what: "the message published before");
+        await WaitDrainedAsync(prefix + "late");
+        Assert.Single(Mine(nameof(RecordingConsumer)), s => s == id);
+    }
+
+    [Fact]
     public async Task A_message_sent_to_a_queue_is_consumed_once()
     {
         bus = await SqsBus.StartAsync(x => x.AddConsumer<SentConsumer>().Endpoint(e => e.Name = "direct"));

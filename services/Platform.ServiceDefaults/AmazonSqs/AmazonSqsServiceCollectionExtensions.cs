@@ -15,8 +15,10 @@ public static class AmazonSqsServiceCollectionExtensions
     /// <summary>
     /// The bus's <see cref="SqsConnection"/>: AWSSDK.SQS for queues, our <see cref="SnsClient"/> for topics, both at
     /// <c>Bus:AmazonSqs</c>'s region (or its one emulator endpoint), with credentials from the default chain.
+    /// <paramref name="subscriptions"/>: which endpoint's queue takes which published message type, declared by the
+    /// publisher before its first publish of that type.
     /// </summary>
-    public static IServiceCollection AddAmazonSqsConnection(this IServiceCollection services)
+    public static IServiceCollection AddAmazonSqsConnection(this IServiceCollection services, IEnumerable<(Type Message, string Queue)>? subscriptions = null)
     {
         services.TryAddSingleton<SqsRequestCounter>();
         services.TryAddSingleton<DefaultAWSCredentialsIdentityResolver>();
@@ -42,7 +44,10 @@ public static class AmazonSqsServiceCollectionExtensions
                 config.ServiceURL = url.ToString();
                 config.AuthenticationRegion = options.SigningRegion;
             }
-            return new SqsConnection(new AmazonSQSClient(config), sp.GetRequiredService<SnsClient>(), options, sp.GetRequiredService<SqsRequestCounter>());
+            var names = new SqsEntityNames(options.Prefix);
+            var subscribers = (subscriptions ?? []).GroupBy(s => names.MessageName(s.Message))
+                .ToDictionary(g => g.Key, g => (IReadOnlyList<string>)[.. g.Select(s => s.Queue).Distinct()]);
+            return new SqsConnection(new AmazonSQSClient(config), sp.GetRequiredService<SnsClient>(), options, sp.GetRequiredService<SqsRequestCounter>(), subscribers);
         });
         return services;
     }

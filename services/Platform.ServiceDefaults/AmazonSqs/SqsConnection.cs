@@ -9,10 +9,15 @@ public sealed record SqsDestination(string Name, bool IsTopic);
 
 /// <summary>
 /// The bus's one way to SQS and SNS in a process: sends, publishes and deletes go through batchers per destination;
-/// queues and topics are created on first use (<see cref="SqsEntities"/>).
+/// queues and topics are created on first use (<see cref="SqsEntities"/>). Before a message type is first published,
+/// the queues known to subscribe to it (<paramref name="subscribers"/>: entity name → endpoint names) are declared and
+/// subscribed, so what is published before its consumer first ran waits in the consumer's queue.
 /// </summary>
-public sealed class SqsConnection(IAmazonSQS sqs, SnsClient sns, AmazonSqsOptions options, SqsRequestCounter counter) : IAsyncDisposable
+public sealed class SqsConnection(IAmazonSQS sqs, SnsClient sns, AmazonSqsOptions options, SqsRequestCounter counter,
+    IReadOnlyDictionary<string, IReadOnlyList<string>>? subscribers = null) : IAsyncDisposable
 {
+    private readonly ConcurrentDictionary<string, Lazy<Task<string>>> publishTopics = new();
+
     private readonly ConcurrentDictionary<string, SqsBatcher<SqsOutgoingMessage>> senders = new();
     private readonly ConcurrentDictionary<string, SqsBatcher<string>> deleters = new();
 
@@ -34,7 +39,7 @@ public sealed class SqsConnection(IAmazonSQS sqs, SnsClient sns, AmazonSqsOption
         {
             if (message.DelaySeconds > 0)
                 throw new NotSupportedException($"A delay cannot be published ({destination.Name}): SNS delivers at once. Send it to a queue.");
-            var topicArn = await Entities.TopicAsync(Names.Topic(destination.Name), ct);
+            var topicArn = await PublishTopicAsync(destination.Name, ct);
             var publisher = senders.GetOrAdd("topic:" + topicArn, _ => new SqsBatcher<SqsOutgoingMessage>(
                 (batch, token) => sns.PublishBatchAsync(topicArn, batch, token), m => m.Bytes));
             await publisher.EnqueueAsync(message, ct);
@@ -46,6 +51,27 @@ public sealed class SqsConnection(IAmazonSQS sqs, SnsClient sns, AmazonSqsOption
         var sender = senders.GetOrAdd("queue:" + queue.Url, _ => new SqsBatcher<SqsOutgoingMessage>(
             (batch, token) => SendBatchAsync(queue.Url, batch, token), m => m.Bytes));
         await sender.EnqueueAsync(message, ct);
+    }
+
+    /// <summary>The topic of an entity name, with its known subscribers' queues declared and subscribed; its ARN.</summary>
+    private async Task<string> PublishTopicAsync(string entityName, CancellationToken ct)
+    {
+        var lazy = publishTopics.GetOrAdd(entityName, name => new Lazy<Task<string>>(async () =>
+        {
+            var topic = Names.Topic(name);
+            foreach (var endpoint in subscribers?.GetValueOrDefault(name) ?? [])
+                await Entities.SubscribeAsync(await Entities.ReceiveQueueAsync(Names.Queue(endpoint), ct), [topic], ct);
+            return await Entities.TopicAsync(topic, ct);
+        }));
+        try
+        {
+            return await lazy.Value;
+        }
+        catch
+        {
+            publishTopics.TryRemove(new KeyValuePair<string, Lazy<Task<string>>>(entityName, lazy));
+            throw;
+        }
     }
 
     /// <summary>Sends to a queue by its full name (error and dead-letter queues).</summary>
