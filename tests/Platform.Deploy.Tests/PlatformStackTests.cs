@@ -53,7 +53,7 @@ public class PlatformStackTests
         statement["Action"] is JsonArray many ? many.Select(a => a!.GetValue<string>()) : [statement["Action"]!.GetValue<string>()];
 
     [Fact]
-    public void The_full_variant_runs_each_service_with_private_encrypted_storage_a_broker_and_the_event_feed()
+    public void The_full_variant_runs_each_service_with_private_encrypted_storage_its_bus_on_SQS_and_SNS_and_the_event_feed()
     {
         var (_, template) = Synth(Context());
 
@@ -61,9 +61,13 @@ public class PlatformStackTests
         var db = Assert.Single(Resources(template, "AWS::RDS::DBInstance"))["Properties"]!;
         Assert.True(db["StorageEncrypted"]!.GetValue<bool>());
         Assert.False(db["PubliclyAccessible"]!.GetValue<bool>());
-        var broker = Assert.Single(Resources(template, "AWS::AmazonMQ::Broker"))["Properties"]!;
-        Assert.Equal("RABBITMQ", broker["EngineType"]!.GetValue<string>());
-        Assert.False(broker["PubliclyAccessible"]!.GetValue<bool>());
+        // No broker to rent and run: the services' bus is SQS and SNS.
+        Assert.Empty(Resources(template, "AWS::AmazonMQ::Broker"));
+        Assert.All(Resources(template, "AWS::ECS::TaskDefinition").Select(t => t["Properties"]!["ContainerDefinitions"]![0]!["Environment"]!.AsArray()), environment =>
+        {
+            Assert.Contains(environment, e => e!["Name"]!.GetValue<string>() == "Bus__Transport" && e["Value"]!.GetValue<string>() == "AmazonSqs");
+            Assert.Contains(environment, e => e!["Name"]!.GetValue<string>() == "Bus__AmazonSqs__Prefix" && e["Value"]!.GetValue<string>() == "platform-");
+        });
 
         var rules = Resources(template, "AWS::Events::Rule").Select(r => r["Properties"]!).ToList();
         Assert.Equal(2, rules.Count);
@@ -77,7 +81,9 @@ public class PlatformStackTests
             calls["EventPattern"]!["detail"]!["requestParameters"]!["cluster"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.All(rules, r => Assert.NotNull(r["Targets"]![0]!["DeadLetterConfig"]));
         Assert.Contains(Resources(template, "AWS::SQS::Queue"), q => q["Properties"]!["RedrivePolicy"]?["maxReceiveCount"]?.GetValue<int>() == 5);
-        Assert.Single(Resources(template, "AWS::CloudWatch::Alarm"), a => a["Properties"]!["MetricName"]?.GetValue<string>() == "ApproximateNumberOfMessagesVisible");
+        // The events queue's DLQ alarms (beside the bus's error and dead-letter queues, whose names the services give them).
+        Assert.Single(Resources(template, "AWS::CloudWatch::Alarm"), a => a["Properties"]!["MetricName"]?.GetValue<string>() == "ApproximateNumberOfMessagesVisible"
+            && a["Properties"]!["Dimensions"]![0]!["Value"] is JsonObject);
         Assert.All(Resources(template, "AWS::Logs::LogGroup"), g => Assert.Equal(30, g["Properties"]!["RetentionInDays"]!.GetValue<int>()));
     }
 
@@ -93,7 +99,7 @@ public class PlatformStackTests
             var environment = (container!["Environment"]?.AsArray() ?? []).Select(e => e!["Name"]!.GetValue<string>()).ToList();
             var secrets = container["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>()).ToList();
             Assert.DoesNotContain(environment, name => name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || name is "Ingest__ApiKey" or "SLACK_WEBHOOK" or "Dashboard__AccessKey" or "Notifier__AdminApiKey");
-            Assert.Contains("ConnectionStrings__RabbitMq", secrets);
+            Assert.DoesNotContain("ConnectionStrings__RabbitMq", secrets);
             // The repository's URI, with the partition's domain as CloudFormation resolves it.
             var image = container["Image"]!.ToJsonString();
             Assert.Contains("123456789012.dkr.ecr.eu-west-1.", image);
@@ -208,9 +214,16 @@ public class PlatformStackTests
     }
 
     [Fact]
-    public void Queues_refuse_plain_HTTP_and_the_brokers_name_is_not_fixed()
+    public void With_bus_rabbitmq_the_services_use_Amazon_MQ_whose_name_is_not_fixed_and_queues_refuse_plain_HTTP()
     {
-        var (_, template) = Synth(Context());
+        var rabbit = Context();
+        rabbit["bus"] = "rabbitmq";
+        var (_, template) = Synth(rabbit);
+        var broker = Assert.Single(Resources(template, "AWS::AmazonMQ::Broker"))["Properties"]!;
+        Assert.Equal("RABBITMQ", broker["EngineType"]!.GetValue<string>());
+        Assert.False(broker["PubliclyAccessible"]!.GetValue<bool>());
+        Assert.All(Resources(template, "AWS::ECS::TaskDefinition").Select(t => t["Properties"]!["ContainerDefinitions"]![0]!),
+            c => Assert.Contains("ConnectionStrings__RabbitMq", c!["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>())));
 
         var policies = Resources(template, "AWS::SQS::QueuePolicy").ToList();
         Assert.Equal(2, policies.Count);
@@ -219,7 +232,7 @@ public class PlatformStackTests
 
         var name = Assert.Single(Resources(template, "AWS::AmazonMQ::Broker"))["Properties"]!["BrokerName"]!.GetValue<string>();
         Assert.Matches("^platform-[0-9a-f]{8}$", name);
-        var context = Context();
+        var context = rabbit;
         context["vpcId"] = "vpc-0abc";
         context["availabilityZones"] = "eu-west-1a";
         context["privateSubnetIds"] = "subnet-0123";
@@ -255,11 +268,15 @@ public class PlatformStackTests
     }
 
     [Theory]
-    [InlineData("full", 5)]
-    [InlineData("small", 1)]
-    public void Every_alarm_tells_the_alarm_topic_which_mails_the_operator_and_a_stalled_queue_or_a_missing_task_alarms(string variant, int services)
+    [InlineData("full", "sqs", 5)]
+    [InlineData("full", "rabbitmq", 5)]
+    [InlineData("small", "inmemory", 1)]
+    [InlineData("small", "sqs", 1)]
+    public void Every_alarm_tells_the_alarm_topic_which_mails_the_operator_and_a_stalled_queue_a_missing_task_or_a_bus_error_queue_alarms(
+        string variant, string bus, int services)
     {
         var context = Context(variant);
+        context["bus"] = bus;
         context["alarmEmail"] = "oncall@example.com";
         var (_, template) = Synth(context);
 
@@ -269,7 +286,13 @@ public class PlatformStackTests
         Assert.Equal("oncall@example.com", subscription["Endpoint"]!.GetValue<string>());
 
         var alarms = Resources(template, "AWS::CloudWatch::Alarm").Select(a => a["Properties"]!).ToList();
-        Assert.Equal(2 + services, alarms.Count);
+        // On SQS/SNS, each consumed queue's error and dead-letter queues alarm when a message waits in them.
+        string[] queues = ["history-ecs-events", "history-retry-decisions", "history-dead-letters", "notifier-run-outcomes", "retry-run-outcomes"];
+        var waiting = alarms.Where(a => a["Namespace"]?.GetValue<string>() == "AWS/SQS" && a["MetricName"]!.GetValue<string>() == "ApproximateNumberOfMessagesVisible"
+            && a["Dimensions"]![0]!["Value"] is JsonValue name && name.GetValue<string>().StartsWith("platform-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(bus == "sqs" ? queues.SelectMany(q => new[] { $"platform-{q}_dlq", $"platform-{q}_error" }).Order() : [],
+            waiting.Select(a => a["Dimensions"]![0]!["Value"]!.GetValue<string>()).Order());
+        Assert.Equal(2 + services + waiting.Count, alarms.Count);
         Assert.All(alarms, a =>
         {
             Assert.Equal(topic, a["AlarmActions"]![0]!["Ref"]!.GetValue<string>());
@@ -283,5 +306,71 @@ public class PlatformStackTests
 
         context["alarmEmail"] = "not-an-address";
         Assert.Contains("alarmEmail", Assert.Throws<ArgumentException>(() => Synth(context)).Message);
+    }
+
+    [Fact]
+    public void On_SQS_and_SNS_each_task_role_touches_only_its_own_queues_and_topics()
+    {
+        var (_, template) = Synth(Context());
+        var policies = Resources(template, "AWS::IAM::Policy").ToList();
+        List<(string[] Actions, string[] Resources)> Bus(string role) => [.. policies
+            .Where(p => p["Properties"]!["Roles"]!.AsArray().Any(r => r!["Ref"]!.GetValue<string>().Contains(role, StringComparison.Ordinal)))
+            .SelectMany(Statements)
+            .Where(s => Actions(s).Any(a => a.StartsWith("sns:", StringComparison.Ordinal)) || s["Resource"]!.ToJsonString().Contains(":platform-", StringComparison.Ordinal))
+            .Select(s => (Actions(s).ToArray(), s["Resource"] is JsonArray many ? many.Select(r => r!.GetValue<string>()).ToArray() : [s["Resource"]!.GetValue<string>()]))];
+        IEnumerable<string> Allowed(string role, string action) => Bus(role).Where(s => s.Actions.Contains(action)).SelectMany(s => s.Resources).Order();
+        const string Sqs = "arn:aws:sqs:eu-west-1:123456789012:platform-";
+        const string Sns = "arn:aws:sns:eu-west-1:123456789012:platform-";
+
+        // The notifier receives from its own queue only, and publishes only its dead-letter reports and faults.
+        Assert.Equal([Sqs + "notifier-run-outcomes", Sqs + "notifier-run-outcomes_*"], Allowed("NotifierTaskRole", "sqs:ReceiveMessage"));
+        Assert.Equal([Sns + "MassTransit-Fault--*", Sns + "Platform_Contracts_Bus-MessageDeadLettered"], Allowed("NotifierTaskRole", "sns:Publish"));
+        // Ingest sends to history's event queue and receives from no bus queue.
+        Assert.Empty(Allowed("IngestTaskRole", "sqs:ReceiveMessage"));
+        Assert.Equal([Sqs + "history-ecs-events"], Allowed("IngestTaskRole", "sqs:SendMessage"));
+        // History publishes run outcomes (and may declare the notifier's and retry's queues that take them), never a retry decision.
+        var historyPublishes = Allowed("HistoryTaskRole", "sns:Publish").ToList();
+        Assert.Contains(Sns + "Platform_Contracts_History-RunFailed", historyPublishes);
+        Assert.DoesNotContain(historyPublishes, t => t.Contains("Platform_Contracts_Retry-", StringComparison.Ordinal));
+        Assert.Contains(Sqs + "notifier-run-outcomes", Allowed("HistoryTaskRole", "sqs:SetQueueAttributes"));
+        Assert.DoesNotContain(Sqs + "notifier-run-outcomes", Allowed("HistoryTaskRole", "sqs:ReceiveMessage"));
+        // Retry publishes its decisions only.
+        Assert.All(Allowed("RetryTaskRole", "sns:Publish"), t => Assert.Matches("Platform_Contracts_(Retry-|Bus-MessageDeadLettered)|MassTransit-Fault", t));
+        // Nothing on the bus is granted on '*'.
+        Assert.All(new[] { "Ingest", "History", "Notifier", "Retry", "Digest" }.SelectMany(r => Bus(r + "TaskRole")), s => Assert.DoesNotContain("*", s.Resources));
+    }
+
+    [Fact]
+    public void The_task_roles_bus_agrees_with_the_services_topology()
+    {
+        var names = new Platform.ServiceDefaults.AmazonSqs.SqsEntityNames("");
+        Assert.Equal(Platform.ServiceDefaults.PlatformTopology.Subscriptions.Select(s => (names.MessageName(s.Message), s.Queue)).Order(), PlatformBus.Subscriptions.Order());
+        // Every subscribed queue is consumed by exactly one service, and every subscribed message type is published by its producer.
+        foreach (var queue in PlatformBus.Subscriptions.Select(s => s.Queue).Distinct())
+            Assert.Single(PlatformBus.Services, s => s.Value.Consumes.Contains(queue));
+        foreach (var (message, _) in Platform.ServiceDefaults.PlatformTopology.Subscriptions)
+        {
+            var producer = message.Namespace!.Split('.')[^1].ToLowerInvariant();
+            var publishers = producer == "bus" ? PlatformBus.Services.Keys : [producer];
+            Assert.All(publishers, p => Assert.Contains(names.MessageName(message), PlatformBus.Services[p].Publishes));
+        }
+        Assert.Contains(Platform.ServiceDefaults.PlatformTopology.HistoryEcsEvents, PlatformBus.Services["ingest"].SendsTo);
+    }
+
+    [Fact]
+    public void The_small_variant_runs_on_SQS_and_SNS_when_asked_and_a_bus_that_does_not_fit_the_variant_is_named()
+    {
+        var context = Context("small");
+        context["bus"] = "sqs";
+        var (_, template) = Synth(context);
+        var container = Assert.Single(Resources(template, "AWS::ECS::TaskDefinition"))["Properties"]!["ContainerDefinitions"]![0]!;
+        Assert.Contains(container["Environment"]!.AsArray(), e => e!["Name"]!.GetValue<string>() == "Bus__Transport" && e["Value"]!.GetValue<string>() == "AmazonSqs");
+        Assert.Empty(Resources(template, "AWS::AmazonMQ::Broker"));
+
+        context["bus"] = "rabbitmq";
+        Assert.Contains("'bus'", Assert.Throws<ArgumentException>(() => Synth(context)).Message);
+        var full = Context();
+        full["bus"] = "inmemory";
+        Assert.Contains("'bus'", Assert.Throws<ArgumentException>(() => Synth(full)).Message);
     }
 }

@@ -10,8 +10,17 @@ public sealed record PlatformSettings
     public required string Account { get; init; }
     public required string Region { get; init; }
 
-    /// <summary><c>full</c>: one ECS service per platform service, with Amazon MQ; <c>small</c>: the AllInOne host alone.</summary>
+    /// <summary><c>full</c>: one ECS service per platform service; <c>small</c>: the AllInOne host alone.</summary>
     public string Variant { get; init; } = "full";
+
+    /// <summary>
+    /// The services' bus: <c>sqs</c> (SQS and SNS, no broker to run; the full variant's default), <c>rabbitmq</c>
+    /// (Amazon MQ, full variant), or <c>inmemory</c> (the small variant's default: one process).
+    /// </summary>
+    public string Bus { get; init; } = "sqs";
+
+    /// <summary>Starts the name of every bus queue and topic, so two installations can share an account.</summary>
+    public string BusPrefix { get; init; } = "platform-";
 
     /// <summary>An existing VPC to deploy into (with its AZs and private subnets); without it a VPC is created.</summary>
     public string? VpcId { get; init; }
@@ -50,6 +59,8 @@ public sealed record PlatformSettings
             Account = Get("account") ?? System.Environment.GetEnvironmentVariable("CDK_DEFAULT_ACCOUNT") ?? Required("account"),
             Region = Get("region") ?? System.Environment.GetEnvironmentVariable("CDK_DEFAULT_REGION") ?? Required("region"),
             Variant = Get("variant") ?? "full",
+            Bus = Get("bus") ?? (Get("variant") == "small" ? "inmemory" : "sqs"),
+            BusPrefix = Get("busPrefix") ?? "platform-",
             VpcId = Get("vpcId"),
             AvailabilityZones = List("availabilityZones"),
             PrivateSubnetIds = List("privateSubnetIds"),
@@ -70,6 +81,10 @@ public sealed record PlatformSettings
             throw new ArgumentException($"CDK context 'slackSecretKeys': '{badKey}' is not an ${{ENV}} name (letters, digits, _).");
         if (settings.Variant is not ("full" or "small"))
             throw new ArgumentException($"CDK context 'variant' must be full or small, not '{settings.Variant}'.");
+        if (settings.Variant == "full" ? settings.Bus is not ("sqs" or "rabbitmq") : settings.Bus is not ("sqs" or "inmemory"))
+            throw new ArgumentException($"CDK context 'bus' must be {(settings.Variant == "full" ? "sqs or rabbitmq" : "inmemory or sqs")} for the {settings.Variant} variant, not '{settings.Bus}'.");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(settings.BusPrefix, "^[A-Za-z0-9_-]{1,30}$"))
+            throw new ArgumentException($"CDK context 'busPrefix': at most 30 letters, digits, '-' or '_', not '{settings.BusPrefix}'.");
         if (settings.VpcId is not null && (settings.AvailabilityZones.Count == 0 || settings.PrivateSubnetIds.Count != settings.AvailabilityZones.Count))
             throw new ArgumentException("With 'vpcId', give 'availabilityZones' and as many 'privateSubnetIds' (one per zone).");
         // Never look anything up in AWS at synth time: the zones of a new VPC come from context.

@@ -26,10 +26,11 @@ using SecretStringGenerator = Amazon.CDK.AWS.SecretsManager.SecretStringGenerato
 namespace Platform.Cdk;
 
 /// <summary>
-/// The platform on ECS Fargate: PostgreSQL (RDS, encrypted, private), the broker (Amazon MQ for RabbitMQ), the
+/// The platform on ECS Fargate: PostgreSQL (RDS, encrypted, private), the bus (SQS and SNS by default, Amazon MQ for
+/// RabbitMQ with <c>-c bus=rabbitmq</c>), the
 /// EventBridge rules that feed ingest's SQS queue (with a DLQ and an alarm on it), secrets in Secrets Manager
 /// injected as container secrets, the platform file from an SSM parameter, and one task role per service holding
-/// only what that service needs. The small variant runs the AllInOne host alone, without a broker.
+/// only what that service needs. The small variant runs the AllInOne host alone, on its in-memory bus or on SQS/SNS.
 /// </summary>
 public sealed partial class PlatformStack : Stack
 {
@@ -118,29 +119,89 @@ public sealed partial class PlatformStack : Stack
         var dashboardReaderSecrets = new Dictionary<string, EcsSecret> { ["Dashboard__NotifierApiKey"] = EcsSecret.FromSecretsManager(readKey) };
         var digestSecrets = new Dictionary<string, EcsSecret> { ["Digest__HistoryApiKey"] = EcsSecret.FromSecretsManager(dashboardKey) };
 
+        var sqsBus = new Dictionary<string, string>
+        {
+            ["Bus__Transport"] = "AmazonSqs", ["Bus__AmazonSqs__Region"] = settings.Region, ["Bus__AmazonSqs__Prefix"] = settings.BusPrefix,
+        };
         if (settings.Variant == "small")
         {
+            var inMemory = new Dictionary<string, string> { ["Bus__Transport"] = "InMemory" };
             var role = Service("allinone", "AllInOne", 1024, 2048,
-                [new() { ["Bus__Transport"] = "InMemory", ["Digest__HistoryUrl"] = "http://127.0.0.1:8080/", ["Dashboard__NotifierUrl"] = "http://127.0.0.1:8080/" },
+                [settings.Bus == "sqs" ? sqsBus : inMemory,
+                    new() { ["Digest__HistoryUrl"] = "http://127.0.0.1:8080/", ["Dashboard__NotifierUrl"] = "http://127.0.0.1:8080/" },
                     retryEnvironment, ingestEnvironment],
                 [common, slackSecrets, ingestSecrets, dashboardSecrets, adminSecrets]);
             events.GrantConsumeMessages(role);
             AllowRetry(role);
             AllowReadingTaskDefinitions(role);
+            if (settings.Bus == "sqs")
+                AllowBus(role, PlatformBus.All);
             return;
         }
 
-        var broker = Broker();
-        var bus = new Dictionary<string, string> { ["Bus__Transport"] = "RabbitMq" };
-        var busSecret = new Dictionary<string, EcsSecret> { ["ConnectionStrings__RabbitMq"] = EcsSecret.FromSecretsManager(broker) };
-        events.GrantConsumeMessages(Service("ingest", "Ingest", 256, 512, [bus, ingestEnvironment], [busSecret, ingestSecrets]));
-        AllowReadingTaskDefinitions(Service("history", "History", 512, 1024,
+        var rabbitMq = settings.Bus == "rabbitmq";
+        var bus = rabbitMq ? new Dictionary<string, string> { ["Bus__Transport"] = "RabbitMq" } : sqsBus;
+        var busSecret = rabbitMq
+            ? new Dictionary<string, EcsSecret> { ["ConnectionStrings__RabbitMq"] = EcsSecret.FromSecretsManager(Broker()) }
+            : [];
+        var ingest = Service("ingest", "Ingest", 256, 512, [bus, ingestEnvironment], [busSecret, ingestSecrets]);
+        events.GrantConsumeMessages(ingest);
+        var history = Service("history", "History", 512, 1024,
             [bus, new() { ["Dashboard__NotifierUrl"] = "http://notifier.platform.internal:8080/", ["Aws__Region"] = settings.Region }],
-            [common, busSecret, dashboardSecrets, dashboardReaderSecrets], discoverable: true));
-        Service("notifier", "Notifier", 256, 512, [bus], [common, busSecret, slackSecrets, adminSecrets], discoverable: true);
-        AllowRetry(Service("retry", "Retry", 256, 512, [bus, retryEnvironment], [common, busSecret]));
-        Service("digest", "Digest", 256, 512, [bus, new() { ["Digest__HistoryUrl"] = "http://history.platform.internal:8080/" }], [common, busSecret, digestSecrets]);
+            [common, busSecret, dashboardSecrets, dashboardReaderSecrets], discoverable: true);
+        AllowReadingTaskDefinitions(history);
+        var notifier = Service("notifier", "Notifier", 256, 512, [bus], [common, busSecret, slackSecrets, adminSecrets], discoverable: true);
+        var retry = Service("retry", "Retry", 256, 512, [bus, retryEnvironment], [common, busSecret]);
+        AllowRetry(retry);
+        var digest = Service("digest", "Digest", 256, 512, [bus, new() { ["Digest__HistoryUrl"] = "http://history.platform.internal:8080/" }], [common, busSecret, digestSecrets]);
+        if (rabbitMq)
+            return;
+        foreach (var (name, role) in new[] { ("ingest", ingest), ("history", history), ("notifier", notifier), ("retry", retry), ("digest", digest) })
+            AllowBus(role, PlatformBus.Services[name]);
     }
+
+    /// <summary>
+    /// A service on the SQS/SNS bus may touch only its own queues and topics: consume its queues (with their
+    /// <c>_error</c>, <c>_dlq</c> and <c>_skipped</c> queues) and subscribe them to the topics of what they take; publish
+    /// to the topics of what it publishes, and declare the queues subscribed to them, so a message published before its
+    /// consumer first ran waits for it; send to the queues it sends to; publish MassTransit's faults of what it
+    /// consumes. The queues' depth alarms come with the queues consumed.
+    /// </summary>
+    private void AllowBus(Role role, BusUse use)
+    {
+        string Queue(string name) => $"arn:aws:sqs:{settings.Region}:{settings.Account}:{settings.BusPrefix}{name}";
+        string Topic(string name) => $"arn:aws:sns:{settings.Region}:{settings.Account}:{settings.BusPrefix}{name}";
+        string[] Declare = ["sqs:CreateQueue", "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SetQueueAttributes"];
+        void Allow(string[] actions, IEnumerable<string> resources)
+        {
+            if (resources.Distinct().ToArray() is { Length: > 0 } list)
+                role.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = actions, Resources = list }));
+        }
+
+        Allow([.. Declare, "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:SendMessage"],
+            use.Consumes.SelectMany(q => new[] { Queue(q), Queue(q + "_*") }));
+        var taken = PlatformBus.Subscriptions.Where(s => use.Consumes.Contains(s.Queue)).Select(s => Topic(s.Topic));
+        var published = use.Publishes.Select(Topic);
+        Allow(["sns:CreateTopic", "sns:Subscribe"], taken.Concat(published));
+        Allow(["sns:Publish"], published.Concat(use.Consumes.Length > 0 ? [Topic("MassTransit-Fault--*")] : []));
+        Allow(["sns:CreateTopic"], use.Consumes.Length > 0 ? [Topic("MassTransit-Fault--*")] : []);
+        Allow(Declare, PlatformBus.Subscriptions.Where(s => use.Publishes.Contains(s.Topic)).SelectMany(s => new[] { Queue(s.Queue), Queue(s.Queue + "_*") }));
+        Allow(["sqs:CreateQueue", "sqs:GetQueueUrl", "sqs:GetQueueAttributes", "sqs:SendMessage"], use.SendsTo.Select(Queue));
+
+        foreach (var queue in use.Consumes)
+            foreach (var (suffix, what) in new[] { ("_error", "could not be handled and wait in"), ("_dlq", "were received too often (a consumer crashing its process) and wait in") })
+                Alarm($"{Id(queue)}{Id(suffix)}Alarm", $"Messages of the platform's bus {what} {settings.BusPrefix}{queue}{suffix}",
+                    new Metric(new MetricProps
+                    {
+                        Namespace = "AWS/SQS",
+                        MetricName = "ApproximateNumberOfMessagesVisible",
+                        DimensionsMap = new Dictionary<string, string> { ["QueueName"] = $"{settings.BusPrefix}{queue}{suffix}" },
+                        Statistic = "Maximum",
+                        Period = Duration.Minutes(5),
+                    }), threshold: 1, periods: 1);
+    }
+
+    private static string Id(string name) => string.Concat(name.Split('-', '_').Select(p => p.Length == 0 ? "" : char.ToUpperInvariant(p[0]) + p[1..]));
 
     /// <summary>
     /// One secret per <c>${ENV}</c> name of the platform file, created with a random placeholder that the operator
