@@ -6,7 +6,8 @@
 #                                    (the notifier runs too, posting to a stand-in webhook in the load tool)
 # BENCH_ALLINONE=1 runs the same against the AllInOne host (every module in one process, in-memory bus) instead.
 # BENCH_TRANSPORT=sqs runs the services on Amazon SQS/SNS (the emulator) instead of RabbitMQ; each service prints the
-# SQS and SNS requests it made when it stops.
+# SQS and SNS requests it made when it stops. BENCH_CONSUMERS=1 also runs the notifier and retry, which consume what
+# history publishes (on SQS, so that the request count is the whole pipeline's).
 # BENCH_KEEP=1 keeps the stored events (the schema is printed) for measuring rebuild, export and the dashboard on them.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -47,7 +48,7 @@ else
   dotnet "$(bin Platform.History)" --urls http://127.0.0.1:5182 >".ci/work/$id-history.log" 2>&1 & pids+=($!)
   dotnet "$(bin Platform.Ingest)" --urls http://127.0.0.1:5181 >".ci/work/$id-ingest.log" 2>&1 & pids+=($!)
   ports+=(5182)
-  if [ "$Bus__Transport" = AmazonSqs ] && [ "$mode" != alerts ]; then
+  if [ -n "${BENCH_CONSUMERS:-}" ] && [ "$mode" != alerts ]; then
     # Every consumer of what history publishes, so the request count is the whole pipeline's.
     dotnet "$(bin Platform.Notifier)" --urls http://127.0.0.1:5183 >".ci/work/$id-notifier.log" 2>&1 & pids+=($!)
     Aws__Region=eu-west-1 Aws__ServiceUrl=http://127.0.0.1:9/ dotnet "$(bin Platform.Retry)" --urls http://127.0.0.1:5184 >".ci/work/$id-retry.log" 2>&1 & pids+=($!)

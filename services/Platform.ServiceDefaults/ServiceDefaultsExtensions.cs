@@ -34,6 +34,9 @@ public static class ServiceDefaultsExtensions
         // Modules add their policies (the dashboard's sign-in); a refused request is told to come back later.
         builder.Services.AddRateLimiter(o => o.RejectionStatusCode = StatusCodes.Status429TooManyRequests);
         builder.Services.AddPlatformOptions<HttpOptions>();
+        builder.Services.AddPlatformOptions<HeartbeatOptions>();
+        builder.Services.AddHttpClient(nameof(HeartbeatSender));
+        builder.Services.AddHostedService<HeartbeatSender>();
         return builder;
     }
 

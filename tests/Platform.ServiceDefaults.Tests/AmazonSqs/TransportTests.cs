@@ -9,7 +9,7 @@ using Platform.ServiceDefaults.AmazonSqs;
 using Platform.Testing;
 using Xunit;
 
-namespace Platform.Bus.Tests;
+namespace Platform.ServiceDefaults.Tests.AmazonSqs;
 
 /// <summary>
 /// The bus's own Amazon SQS/SNS transport against the emulator: fan-out, send, retries, the error queue, delayed
@@ -171,7 +171,7 @@ public class TransportTests : IAsyncLifetime
         Assert.Equal("sqs:SendMessage", statement["Action"]!.GetValue<string>());
         Assert.Equal(attributes["QueueArn"], statement["Resource"]!.GetValue<string>());
         var topic = Assert.Single(statement["Condition"]!["ArnEquals"]!["aws:SourceArn"]!.AsArray())!.GetValue<string>();
-        Assert.EndsWith(":" + prefix + "Platform_Bus_Tests-Pinged", topic);
+        Assert.EndsWith(":" + prefix + "Platform_ServiceDefaults_Tests_AmazonSqs-Pinged", topic);
         var redrive = JsonNode.Parse(attributes["RedrivePolicy"])!;
         Assert.EndsWith(":" + queue + "_dlq", redrive["deadLetterTargetArn"]!.GetValue<string>());
     }
@@ -181,7 +181,7 @@ public class TransportTests : IAsyncLifetime
     {
         var names = new SqsEntityNames("platform-");
         Assert.Equal("platform-Platform_Contracts_History-RunFailed", names.Topic(typeof(Platform.Contracts.History.RunFailed)));
-        Assert.Equal("platform-MassTransit-Fault--Platform_Bus_Tests-Pinged--", names.Topic(typeof(Fault<Pinged>)));
+        Assert.Equal("platform-MassTransit-Fault--Platform_ServiceDefaults_Tests_AmazonSqs-Pinged--", names.Topic(typeof(Fault<Pinged>)));
         Assert.Equal("platform-history-ecs-events", names.Queue("history-ecs-events"));
         Assert.Throws<ArgumentException>(() => names.Queue(new string('q', 80)));
         Assert.Equal(new SqsDestination("history-ecs-events", false), SqsAddress.Parse(PlatformTopology.HistoryEcsEventsAddress));

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Hosting;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.AmazonSqs;
 
-namespace Platform.Bus.Tests;
+namespace Platform.ServiceDefaults.Tests.AmazonSqs;
 
 /// <summary>
 /// A host with the platform's bus on the SQS/SNS emulator (fauxqs, which <c>.ci/run</c> starts; PLATFORM_TEST_SQS_URL),

@@ -1,4 +1,4 @@
-namespace Platform.Bus.Tests;
+namespace Platform.ServiceDefaults.Tests.AmazonSqs;
 
 public sealed record Pinged(Guid Id, string Text);
 
