@@ -20,6 +20,7 @@ public static class ServiceDefaultsExtensions
 
     public static IHostApplicationBuilder AddServiceDefaults(this IHostApplicationBuilder builder)
     {
+        builder.AddPostgresPassword();
         builder.AddPlatformLogging();
         builder.AddPlatformTelemetry();
         // Bad query strings and bodies become 400 problem details that say which parameter was wrong, in every environment.
@@ -68,6 +69,16 @@ public static class ServiceDefaultsExtensions
             status = report.Status.ToString(),
             checks = report.Entries.OrderBy(e => e.Key).Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
         });
+    }
+
+    /// <summary>
+    /// <c>Postgres:Password</c>, when set, goes into <c>ConnectionStrings:Postgres</c>: the password can come as a
+    /// secret of its own (on AWS, the database's generated secret), and the rest of the connection string need not be secret.
+    /// </summary>
+    private static void AddPostgresPassword(this IHostApplicationBuilder builder)
+    {
+        if (builder.Configuration["Postgres:Password"] is { Length: > 0 } password && builder.Configuration.GetConnectionString("Postgres") is { Length: > 0 } connection)
+            builder.Configuration["ConnectionStrings:Postgres"] = new Npgsql.NpgsqlConnectionStringBuilder(connection) { Password = password }.ConnectionString;
     }
 
     private static void AddPlatformLogging(this IHostApplicationBuilder builder)

@@ -9,6 +9,7 @@ using Xunit;
 namespace Platform.Deploy.Tests;
 
 /// <summary>Synthesizes the CDK app offline (jsii runs on this machine's Node) and checks the CloudFormation it makes.</summary>
+[Collection(Synthesis.Collection)]
 public class PlatformStackTests
 {
     private const string TaskRole = "arn:aws:iam::123456789012:role/nightly-report-task";
@@ -98,8 +99,14 @@ public class PlatformStackTests
         {
             var environment = (container!["Environment"]?.AsArray() ?? []).Select(e => e!["Name"]!.GetValue<string>()).ToList();
             var secrets = container["Secrets"]!.AsArray().Select(e => e!["Name"]!.GetValue<string>()).ToList();
-            Assert.DoesNotContain(environment, name => name.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || name is "Ingest__ApiKey" or "SLACK_WEBHOOK" or "Dashboard__AccessKey" or "Notifier__AdminApiKey");
+            Assert.DoesNotContain(environment, name => name is "Ingest__ApiKey" or "SLACK_WEBHOOK" or "Dashboard__AccessKey" or "Notifier__AdminApiKey" or "Postgres__Password");
             Assert.DoesNotContain("ConnectionStrings__RabbitMq", secrets);
+            // The connection string is plain; its password comes as a secret of its own, the database's generated one.
+            if (container["Environment"]?.AsArray().FirstOrDefault(e => e!["Name"]!.GetValue<string>() == "ConnectionStrings__Postgres") is { } connection)
+            {
+                Assert.DoesNotContain("Password", connection["Value"]!.ToJsonString(), StringComparison.OrdinalIgnoreCase);
+                Assert.Contains("Postgres__Password", secrets);
+            }
             // The repository's URI, with the partition's domain as CloudFormation resolves it.
             var image = container["Image"]!.ToJsonString();
             Assert.Contains("123456789012.dkr.ecr.eu-west-1.", image);
@@ -292,7 +299,7 @@ public class PlatformStackTests
             && a["Dimensions"]![0]!["Value"] is JsonValue name && name.GetValue<string>().StartsWith("platform-", StringComparison.Ordinal)).ToList();
         Assert.Equal(bus == "sqs" ? queues.SelectMany(q => new[] { $"platform-{q}_dlq", $"platform-{q}_error" }).Order() : [],
             waiting.Select(a => a["Dimensions"]![0]!["Value"]!.GetValue<string>()).Order());
-        Assert.Equal(2 + services + waiting.Count, alarms.Count);
+        Assert.Equal(2 + 2 * services + waiting.Count, alarms.Count);
         Assert.All(alarms, a =>
         {
             Assert.Equal(topic, a["AlarmActions"]![0]!["Ref"]!.GetValue<string>());
@@ -300,9 +307,20 @@ public class PlatformStackTests
         });
         var stalled = Assert.Single(alarms, a => a["MetricName"]?.GetValue<string>() == "ApproximateAgeOfOldestMessage");
         Assert.Equal(300, stalled["Threshold"]!.GetValue<int>());
-        var missing = alarms.Where(a => a["Metrics"] is JsonArray metrics && metrics.Any(m => m!["Expression"]?.GetValue<string>() == "desired - running")).ToList();
+        // No task running for 5 minutes: ECS reports a service's CPU only while a task runs, so missing data breaches.
+        var missing = alarms.Where(a => a["Namespace"]?.GetValue<string>() == "AWS/ECS" && a["MetricName"]?.GetValue<string>() == "CPUUtilization").ToList();
         Assert.Equal(services, missing.Count);
-        Assert.All(missing, a => Assert.Equal(5, a["EvaluationPeriods"]!.GetValue<int>()));
+        Assert.All(missing, a =>
+        {
+            Assert.Equal(5, a["EvaluationPeriods"]!.GetValue<int>());
+            Assert.Equal("SampleCount", a["Statistic"]!.GetValue<string>());
+            Assert.Equal("LessThanThreshold", a["ComparisonOperator"]!.GetValue<string>());
+            Assert.Equal("breaching", a["TreatMissingData"]!.GetValue<string>());
+        });
+        // A message a service could not handle, on any bus: its log line is counted.
+        var deadLettered = alarms.Where(a => a["Namespace"]?.GetValue<string>() == "Platform").ToList();
+        Assert.Equal(services, deadLettered.Count);
+        Assert.Equal(services, Resources(template, "AWS::Logs::MetricFilter").Count(f => f["Properties"]!["FilterPattern"]!.GetValue<string>().Contains("could not be handled and wait in")));
 
         context["alarmEmail"] = "not-an-address";
         Assert.Contains("alarmEmail", Assert.Throws<ArgumentException>(() => Synth(context)).Message);
@@ -372,5 +390,64 @@ public class PlatformStackTests
         var full = Context();
         full["bus"] = "inmemory";
         Assert.Contains("'bus'", Assert.Throws<ArgumentException>(() => Synth(full)).Message);
+    }
+
+    [Fact]
+    public void Tasks_are_ARM64_and_small_the_database_is_a_micro_with_20_GB_gp3_and_Container_Insights_is_off()
+    {
+        var (_, template) = Synth(Context());
+
+        var tasks = Resources(template, "AWS::ECS::TaskDefinition").Select(t => t["Properties"]!).ToList();
+        Assert.All(tasks, t => Assert.Equal("ARM64", t["RuntimePlatform"]!["CpuArchitecture"]!.GetValue<string>()));
+        // The measured peak memory (BENCHMARKS: history about 300 MB, the others under 210 MB) with headroom.
+        Assert.Equal([1024, 512, 512, 512, 512], tasks.Select(t => int.Parse(t["Memory"]!.GetValue<string>())).OrderDescending());
+        Assert.All(tasks, t => Assert.Equal("256", t["Cpu"]!.GetValue<string>()));
+        var db = Assert.Single(Resources(template, "AWS::RDS::DBInstance"))["Properties"]!;
+        Assert.Equal("db.t4g.micro", db["DBInstanceClass"]!.GetValue<string>());
+        Assert.Equal("20", db["AllocatedStorage"]!.GetValue<string>());
+        Assert.Equal("gp3", db["StorageType"]!.GetValue<string>());
+        Assert.DoesNotContain(Resources(template, "AWS::ECS::Cluster").Select(c => c["Properties"]!["ClusterSettings"]?.ToJsonString() ?? ""), c => c.Contains("\"enabled\""));
+
+        var context = Context();
+        context["architecture"] = "x86_64";
+        context["databaseInstanceClass"] = "db.t4g.small";
+        context["databaseStorageGb"] = "50";
+        var (_, larger) = Synth(context);
+        Assert.All(Resources(larger, "AWS::ECS::TaskDefinition"), t => Assert.Equal("X86_64", t["Properties"]!["RuntimePlatform"]!["CpuArchitecture"]!.GetValue<string>()));
+        Assert.Equal("db.t4g.small", Assert.Single(Resources(larger, "AWS::RDS::DBInstance"))["Properties"]!["DBInstanceClass"]!.GetValue<string>());
+        context["architecture"] = "sparc";
+        Assert.Contains("'architecture'", Assert.Throws<ArgumentException>(() => Synth(context)).Message);
+    }
+
+    [Fact]
+    public void With_subnets_public_the_tasks_get_public_addresses_no_NAT_gateway_and_the_database_stays_isolated()
+    {
+        var context = Context();
+        context["subnets"] = "public";
+        var (_, template) = Synth(context);
+
+        Assert.Empty(Resources(template, "AWS::EC2::NatGateway"));
+        Assert.All(Resources(template, "AWS::ECS::Service"), s =>
+            Assert.Equal("ENABLED", s["Properties"]!["NetworkConfiguration"]!["AwsvpcConfiguration"]!["AssignPublicIp"]!.GetValue<string>()));
+        // No inbound rule from anywhere: the services' group admits only itself.
+        Assert.DoesNotContain(Resources(template, "AWS::EC2::SecurityGroupIngress").Concat(Resources(template, "AWS::EC2::SecurityGroup")),
+            g => g.ToJsonString().Contains("0.0.0.0/0\",\"FromPort", StringComparison.Ordinal) || g["Properties"]?["CidrIp"]?.GetValue<string>() == "0.0.0.0/0");
+        Assert.Single(Resources(template, "AWS::RDS::DBSubnetGroup"));
+        var (_, created) = Synth(Context());
+        Assert.Single(Resources(created, "AWS::EC2::NatGateway"));
+    }
+
+    [Fact]
+    public void A_heartbeat_URL_reaches_every_service_with_its_own_name()
+    {
+        var context = Context();
+        context["heartbeatUrl"] = "https://hc-ping.com/abc123/platform-{service}";
+        var (_, template) = Synth(context);
+
+        var beats = Resources(template, "AWS::ECS::TaskDefinition").Select(t => t["Properties"]!["ContainerDefinitions"]![0]!)
+            .Select(c => c!["Environment"]!.AsArray().Single(e => e!["Name"]!.GetValue<string>() == "Heartbeat__Url")!["Value"]!.GetValue<string>()).Order();
+        Assert.Equal(new[] { "digest", "history", "ingest", "notifier", "retry" }.Select(s => $"https://hc-ping.com/abc123/platform-{s}"), beats);
+        context["heartbeatUrl"] = "http://hc-ping.com/x";
+        Assert.Contains("heartbeatUrl", Assert.Throws<ArgumentException>(() => Synth(context)).Message);
     }
 }

@@ -22,6 +22,28 @@ public sealed record PlatformSettings
     /// <summary>Starts the name of every bus queue and topic, so two installations can share an account.</summary>
     public string BusPrefix { get; init; } = "platform-";
 
+    /// <summary>The tasks' CPU: <c>arm64</c> (Graviton, a fifth cheaper; the default) or <c>x86_64</c>.</summary>
+    public string Architecture { get; init; } = "arm64";
+
+    /// <summary>
+    /// Where the tasks run: <c>private</c> subnets (reaching AWS through the VPC's NAT gateway or endpoints), or
+    /// <c>public</c> subnets with a public address and no inbound rule (no NAT gateway to pay for).
+    /// </summary>
+    public string Subnets { get; init; } = "private";
+
+    /// <summary>The database's instance class (default <c>db.t4g.micro</c>) and storage in GB (gp3, default 20).</summary>
+    public string DatabaseInstanceClass { get; init; } = "db.t4g.micro";
+    public int DatabaseStorageGb { get; init; } = 20;
+
+    /// <summary>Container Insights (per-task metrics, billed as custom metrics); the platform's own alarms do without it.</summary>
+    public bool ContainerInsights { get; init; }
+
+    /// <summary>
+    /// A Healthchecks.io-style URL each service calls every 5 minutes while healthy; <c>{service}</c> in it becomes the
+    /// service's name, for one check per service.
+    /// </summary>
+    public string? HeartbeatUrl { get; init; }
+
     /// <summary>An existing VPC to deploy into (with its AZs and private subnets); without it a VPC is created.</summary>
     public string? VpcId { get; init; }
     public IReadOnlyList<string> AvailabilityZones { get; init; } = [];
@@ -61,6 +83,14 @@ public sealed record PlatformSettings
             Variant = Get("variant") ?? "full",
             Bus = Get("bus") ?? (Get("variant") == "small" ? "inmemory" : "sqs"),
             BusPrefix = Get("busPrefix") ?? "platform-",
+            Architecture = Get("architecture") ?? "arm64",
+            Subnets = Get("subnets") ?? "private",
+            DatabaseInstanceClass = Get("databaseInstanceClass") ?? "db.t4g.micro",
+            DatabaseStorageGb = Get("databaseStorageGb") is { } storage
+                ? int.TryParse(storage, out var gb) && gb is >= 20 and <= 65_536 ? gb : throw new ArgumentException($"CDK context 'databaseStorageGb' must be a number of GB from 20, not '{storage}'.")
+                : 20,
+            ContainerInsights = Get("containerInsights") == "true",
+            HeartbeatUrl = Get("heartbeatUrl"),
             VpcId = Get("vpcId"),
             AvailabilityZones = List("availabilityZones"),
             PrivateSubnetIds = List("privateSubnetIds"),
@@ -83,6 +113,16 @@ public sealed record PlatformSettings
             throw new ArgumentException($"CDK context 'variant' must be full or small, not '{settings.Variant}'.");
         if (settings.Variant == "full" ? settings.Bus is not ("sqs" or "rabbitmq") : settings.Bus is not ("sqs" or "inmemory"))
             throw new ArgumentException($"CDK context 'bus' must be {(settings.Variant == "full" ? "sqs or rabbitmq" : "inmemory or sqs")} for the {settings.Variant} variant, not '{settings.Bus}'.");
+        if (settings.Architecture is not ("arm64" or "x86_64"))
+            throw new ArgumentException($"CDK context 'architecture' must be arm64 or x86_64, not '{settings.Architecture}'.");
+        if (settings.Subnets is not ("private" or "public"))
+            throw new ArgumentException($"CDK context 'subnets' must be private or public, not '{settings.Subnets}'.");
+        if (!System.Text.RegularExpressions.Regex.IsMatch(settings.DatabaseInstanceClass, @"^db\.[a-z0-9]+\.[a-z0-9]+$"))
+            throw new ArgumentException($"CDK context 'databaseInstanceClass' must be an RDS class such as db.t4g.micro, not '{settings.DatabaseInstanceClass}'.");
+        if (settings.HeartbeatUrl is { } heartbeat && !(Uri.TryCreate(heartbeat.Replace("{service}", "x"), UriKind.Absolute, out var beat) && beat.Scheme == "https"))
+            throw new ArgumentException("CDK context 'heartbeatUrl' must be an https:// URL.");
+        if (settings.Subnets == "public" && settings.VpcId is not null)
+            throw new ArgumentException("CDK context 'subnets=public' is for the VPC the stack creates; in your own VPC ('vpcId') give private subnets with a route out.");
         if (!System.Text.RegularExpressions.Regex.IsMatch(settings.BusPrefix, "^[A-Za-z0-9_-]{1,30}$"))
             throw new ArgumentException($"CDK context 'busPrefix': at most 30 letters, digits, '-' or '_', not '{settings.BusPrefix}'.");
         if (settings.VpcId is not null && (settings.AvailabilityZones.Count == 0 || settings.PrivateSubnetIds.Count != settings.AvailabilityZones.Count))

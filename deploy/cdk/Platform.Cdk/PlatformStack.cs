@@ -44,7 +44,19 @@ public sealed partial class PlatformStack : Stack
     {
         this.settings = settings;
         vpc = settings.VpcId is null
-            ? new Vpc(this, "Vpc", new VpcProps { MaxAzs = 2, NatGateways = 1 })
+            ? settings.Subnets == "public"
+                // No NAT gateway: the tasks have public addresses (and no inbound rule); the database has no route out at all.
+                ? new Vpc(this, "Vpc", new VpcProps
+                {
+                    MaxAzs = 2,
+                    NatGateways = 0,
+                    SubnetConfiguration =
+                    [
+                        new SubnetConfiguration { Name = "public", SubnetType = SubnetType.PUBLIC },
+                        new SubnetConfiguration { Name = "database", SubnetType = SubnetType.PRIVATE_ISOLATED },
+                    ],
+                })
+                : new Vpc(this, "Vpc", new VpcProps { MaxAzs = 2, NatGateways = 1 })
             : Vpc.FromVpcAttributes(this, "Vpc", new VpcAttributes
             {
                 VpcId = settings.VpcId, AvailabilityZones = [.. settings.AvailabilityZones], PrivateSubnetIds = [.. settings.PrivateSubnetIds],
@@ -52,9 +64,9 @@ public sealed partial class PlatformStack : Stack
         cluster = new Cluster(this, "Cluster", new ClusterProps
         {
             Vpc = vpc,
-            ContainerInsights = true,
-            // Services find each other by name (digest asks history's API): history.platform.internal.
-            DefaultCloudMapNamespace = new CloudMapNamespaceOptions { Name = "platform.internal", Vpc = vpc },
+            ContainerInsights = settings.ContainerInsights,
+            // Services find each other by name (digest asks history's API): history.platform.internal. One process needs no names.
+            DefaultCloudMapNamespace = settings.Variant == "full" ? new CloudMapNamespaceOptions { Name = "platform.internal", Vpc = vpc } : null,
         });
         // Where the platform's own alarms go: when the watchdog is sick, someone must hear it from outside it.
         alarms = new Topic(this, "Alarms", new TopicProps { DisplayName = "Platform alarms", EnforceSSL = true });
@@ -77,11 +89,6 @@ public sealed partial class PlatformStack : Stack
             Description = "The key that opens history's dashboard (/ui)",
             GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 40 },
         });
-        var readKey = new SecretsManagerSecret(this, "NotifierReadKey", new SecretsManagerSecretProps
-        {
-            Description = "The notifier's read key (GET /deliveries, /incidents, /silences), which the dashboard sends",
-            GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 40 },
-        });
         var adminKey = new SecretsManagerSecret(this, "AdminApiKey", new SecretsManagerSecretProps
         {
             Description = "The notifier's admin key (creating and removing silences, header X-Api-Key)",
@@ -92,14 +99,17 @@ public sealed partial class PlatformStack : Stack
         {
             Description = "The platform file (routes, silences, monitors)",
             StringValue = settings.PlatformConfigFile is { } file ? File.ReadAllText(file) : "routes: []\n",
-            Tier = ParameterTier.ADVANCED,
+            // Free while the file is at most 4 KB; an advanced parameter (up to 8 KB) when larger.
+            Tier = ParameterTier.INTELLIGENT_TIERING,
         });
 
         var common = new Dictionary<string, EcsSecret>
         {
-            ["ConnectionStrings__Postgres"] = EcsSecret.FromSecretsManager(postgres),
+            ["Postgres__Password"] = EcsSecret.FromSecretsManager(postgres.Password, "password"),
             ["Platform__ConfigYaml"] = EcsSecret.FromSsmParameter(config),
         };
+        // The connection string without its password, which comes as a secret of its own (Postgres__Password).
+        var database = new Dictionary<string, string> { ["ConnectionStrings__Postgres"] = postgres.ConnectionString };
         var retryEnvironment = new Dictionary<string, string>
         {
             ["Aws__Region"] = settings.Region,
@@ -111,12 +121,8 @@ public sealed partial class PlatformStack : Stack
         };
         var ingestSecrets = new Dictionary<string, EcsSecret> { ["Ingest__ApiKey"] = EcsSecret.FromSecretsManager(ingestKey) };
         var dashboardSecrets = new Dictionary<string, EcsSecret> { ["Dashboard__AccessKey"] = EcsSecret.FromSecretsManager(dashboardKey) };
-        var adminSecrets = new Dictionary<string, EcsSecret>
-        {
-            ["Notifier__AdminApiKey"] = EcsSecret.FromSecretsManager(adminKey), ["Notifier__ReadApiKey"] = EcsSecret.FromSecretsManager(readKey),
-        };
-        // Each reader holds only the key of what it reads: the dashboard the notifier's read key, the digest history's.
-        var dashboardReaderSecrets = new Dictionary<string, EcsSecret> { ["Dashboard__NotifierApiKey"] = EcsSecret.FromSecretsManager(readKey) };
+        // The admin key also reads (GET /deliveries, /incidents, /silences); the full variant adds a read key for the dashboard.
+        var adminSecrets = new Dictionary<string, EcsSecret> { ["Notifier__AdminApiKey"] = EcsSecret.FromSecretsManager(adminKey) };
         var digestSecrets = new Dictionary<string, EcsSecret> { ["Digest__HistoryApiKey"] = EcsSecret.FromSecretsManager(dashboardKey) };
 
         var sqsBus = new Dictionary<string, string>
@@ -126,10 +132,10 @@ public sealed partial class PlatformStack : Stack
         if (settings.Variant == "small")
         {
             var inMemory = new Dictionary<string, string> { ["Bus__Transport"] = "InMemory" };
-            var role = Service("allinone", "AllInOne", 1024, 2048,
+            var role = Service("allinone", "AllInOne", 256, 1024,
                 [settings.Bus == "sqs" ? sqsBus : inMemory,
                     new() { ["Digest__HistoryUrl"] = "http://127.0.0.1:8080/", ["Dashboard__NotifierUrl"] = "http://127.0.0.1:8080/" },
-                    retryEnvironment, ingestEnvironment],
+                    retryEnvironment, ingestEnvironment, database],
                 [common, slackSecrets, ingestSecrets, dashboardSecrets, adminSecrets]);
             events.GrantConsumeMessages(role);
             AllowRetry(role);
@@ -139,6 +145,14 @@ public sealed partial class PlatformStack : Stack
             return;
         }
 
+        var readKey = new SecretsManagerSecret(this, "NotifierReadKey", new SecretsManagerSecretProps
+        {
+            Description = "The notifier's read key (GET /deliveries, /incidents, /silences), which the dashboard sends",
+            GenerateSecretString = new SecretStringGenerator { ExcludePunctuation = true, PasswordLength = 40 },
+        });
+        adminSecrets["Notifier__ReadApiKey"] = EcsSecret.FromSecretsManager(readKey);
+        // Each reader holds only the key of what it reads: the dashboard the notifier's read key, the digest history's.
+        var dashboardReaderSecrets = new Dictionary<string, EcsSecret> { ["Dashboard__NotifierApiKey"] = EcsSecret.FromSecretsManager(readKey) };
         var rabbitMq = settings.Bus == "rabbitmq";
         var bus = rabbitMq ? new Dictionary<string, string> { ["Bus__Transport"] = "RabbitMq" } : sqsBus;
         var busSecret = rabbitMq
@@ -146,14 +160,14 @@ public sealed partial class PlatformStack : Stack
             : [];
         var ingest = Service("ingest", "Ingest", 256, 512, [bus, ingestEnvironment], [busSecret, ingestSecrets]);
         events.GrantConsumeMessages(ingest);
-        var history = Service("history", "History", 512, 1024,
-            [bus, new() { ["Dashboard__NotifierUrl"] = "http://notifier.platform.internal:8080/", ["Aws__Region"] = settings.Region }],
+        var history = Service("history", "History", 256, 1024,
+            [bus, database, new() { ["Dashboard__NotifierUrl"] = "http://notifier.platform.internal:8080/", ["Aws__Region"] = settings.Region }],
             [common, busSecret, dashboardSecrets, dashboardReaderSecrets], discoverable: true);
         AllowReadingTaskDefinitions(history);
-        var notifier = Service("notifier", "Notifier", 256, 512, [bus], [common, busSecret, slackSecrets, adminSecrets], discoverable: true);
-        var retry = Service("retry", "Retry", 256, 512, [bus, retryEnvironment], [common, busSecret]);
+        var notifier = Service("notifier", "Notifier", 256, 512, [bus, database], [common, busSecret, slackSecrets, adminSecrets], discoverable: true);
+        var retry = Service("retry", "Retry", 256, 512, [bus, database, retryEnvironment], [common, busSecret]);
         AllowRetry(retry);
-        var digest = Service("digest", "Digest", 256, 512, [bus, new() { ["Digest__HistoryUrl"] = "http://history.platform.internal:8080/" }], [common, busSecret, digestSecrets]);
+        var digest = Service("digest", "Digest", 256, 512, [bus, database, new() { ["Digest__HistoryUrl"] = "http://history.platform.internal:8080/" }], [common, busSecret, digestSecrets]);
         if (rabbitMq)
             return;
         foreach (var (name, role) in new[] { ("ingest", ingest), ("history", history), ("notifier", notifier), ("retry", retry), ("digest", digest) })
@@ -263,17 +277,19 @@ public sealed partial class PlatformStack : Stack
 
     private string[] ClusterArns => [.. settings.MonitoredClusters.Select(c => $"arn:aws:ecs:{settings.Region}:{settings.Account}:cluster/{c}")];
 
-    /// <summary>PostgreSQL, and a secret holding the whole Npgsql connection string (its password by dynamic reference).</summary>
-    private SecretsManagerSecret Database()
+    /// <summary>PostgreSQL: its connection string without the password, and the generated secret that holds the password.</summary>
+    private (string ConnectionString, Amazon.CDK.AWS.SecretsManager.ISecret Password) Database()
     {
         var access = new SecurityGroup(this, "DatabaseAccess", new SecurityGroupProps { Vpc = vpc, Description = "PostgreSQL from the platform services" });
         access.AddIngressRule(services, Port.Tcp(5432), "platform services");
         var db = new DatabaseInstance(this, "Database", new DatabaseInstanceProps
         {
             Engine = DatabaseInstanceEngine.Postgres(new PostgresInstanceEngineProps { Version = PostgresEngineVersion.VER_16 }),
-            InstanceType = Amazon.CDK.AWS.EC2.InstanceType.Of(InstanceClass.BURSTABLE4_GRAVITON, InstanceSize.SMALL),
+            InstanceType = new Amazon.CDK.AWS.EC2.InstanceType(settings.DatabaseInstanceClass["db.".Length..]),
+            AllocatedStorage = settings.DatabaseStorageGb,
+            StorageType = StorageType.GP3,
             Vpc = vpc,
-            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS },
+            VpcSubnets = new SubnetSelection { SubnetType = settings.Subnets == "public" ? SubnetType.PRIVATE_ISOLATED : SubnetType.PRIVATE_WITH_EGRESS },
             SecurityGroups = [access],
             StorageEncrypted = true,
             PubliclyAccessible = false,
@@ -283,13 +299,7 @@ public sealed partial class PlatformStack : Stack
             DeletionProtection = true,
             RemovalPolicy = RemovalPolicy.SNAPSHOT,
         });
-        var password = db.Secret!.SecretValueFromJson("password").UnsafeUnwrap();
-        return new SecretsManagerSecret(this, "PostgresConnection", new SecretsManagerSecretProps
-        {
-            Description = "Npgsql connection string of the platform database",
-            SecretStringValue = SecretValue.UnsafePlainText(
-                $"Host={db.DbInstanceEndpointAddress};Port={db.DbInstanceEndpointPort};Database=platform;Username=platform;Password={password};SSL Mode=Require"),
-        });
+        return ($"Host={db.DbInstanceEndpointAddress};Port={db.DbInstanceEndpointPort};Database=platform;Username=platform;SSL Mode=Require", db.Secret!);
     }
 
     /// <summary>Amazon MQ for RabbitMQ, private; a secret holds its AMQPS URI with the generated password.</summary>
@@ -381,7 +391,8 @@ public sealed partial class PlatformStack : Stack
     }
 
     /// <summary>An alarm that tells the alarm topic when it fires and when it clears.</summary>
-    private void Alarm(string id, string description, IMetric metric, double threshold, int periods)
+    private void Alarm(string id, string description, IMetric metric, double threshold, int periods,
+        ComparisonOperator comparison = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, TreatMissingData missing = TreatMissingData.NOT_BREACHING)
     {
         var alarm = new Alarm(this, id, new AlarmProps
         {
@@ -389,8 +400,8 @@ public sealed partial class PlatformStack : Stack
             Metric = metric,
             Threshold = threshold,
             EvaluationPeriods = periods,
-            ComparisonOperator = ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-            TreatMissingData = TreatMissingData.NOT_BREACHING,
+            ComparisonOperator = comparison,
+            TreatMissingData = missing,
         });
         alarm.AddAlarmAction(new SnsAction(alarms));
         alarm.AddOkAction(new SnsAction(alarms));
@@ -405,7 +416,19 @@ public sealed partial class PlatformStack : Stack
             AssumedBy = new ServicePrincipal("ecs-tasks.amazonaws.com"),
             Description = $"The platform's {name} service",
         });
-        var task = new FargateTaskDefinition(this, $"{project}Task", new FargateTaskDefinitionProps { Cpu = cpu, MemoryLimitMiB = memory, TaskRole = role });
+        var task = new FargateTaskDefinition(this, $"{project}Task", new FargateTaskDefinitionProps
+        {
+            Cpu = cpu,
+            MemoryLimitMiB = memory,
+            TaskRole = role,
+            RuntimePlatform = new RuntimePlatform
+            {
+                CpuArchitecture = settings.Architecture == "arm64" ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64,
+                OperatingSystemFamily = OperatingSystemFamily.LINUX,
+            },
+        });
+        if (settings.HeartbeatUrl is { } heartbeat)
+            environment = [.. environment, new() { ["Heartbeat__Url"] = heartbeat.Replace("{service}", name, StringComparison.Ordinal) }];
         var logs = new LogGroup(this, $"{project}Logs", new Amazon.CDK.AWS.Logs.LogGroupProps { Retention = RetentionDays.ONE_MONTH, RemovalPolicy = RemovalPolicy.RETAIN });
         task.AddContainer(name, new ContainerDefinitionOptions
         {
@@ -428,27 +451,34 @@ public sealed partial class PlatformStack : Stack
             TaskDefinition = task,
             DesiredCount = 1,
             SecurityGroups = [services],
-            VpcSubnets = new SubnetSelection { SubnetType = SubnetType.PRIVATE_WITH_EGRESS },
+            VpcSubnets = new SubnetSelection { SubnetType = settings.Subnets == "public" ? SubnetType.PUBLIC : SubnetType.PRIVATE_WITH_EGRESS },
+            AssignPublicIp = settings.Subnets == "public",
             CircuitBreaker = new DeploymentCircuitBreaker { Rollback = true },
             CloudMapOptions = discoverable ? new CloudMapOptions { Name = name } : null,
         });
-        // Fewer tasks running than desired for 5 minutes (Container Insights' per-service counts): crash-looping,
-        // unable to pull or to start, or out of capacity.
-        Metric Count(string metricName) => new(new MetricProps
-        {
-            Namespace = "ECS/ContainerInsights",
-            MetricName = metricName,
-            DimensionsMap = new Dictionary<string, string> { ["ClusterName"] = cluster.ClusterName, ["ServiceName"] = service.ServiceName },
-            Statistic = "Average",
-            Period = Duration.Minutes(1),
-        });
+        // No task running for 5 minutes (each service wants one): crash-looping, unable to pull or to start, or out of
+        // capacity. ECS reports a service's CPU every minute only while a task of it runs, so a missing minute is a
+        // missing task; this needs no Container Insights (billed per metric).
         Alarm($"{project}TasksMissingAlarm", $"The platform's {name} service has run fewer tasks than desired for 5 minutes",
-            new MathExpression(new MathExpressionProps
+            new Metric(new MetricProps
             {
-                Expression = "desired - running",
-                UsingMetrics = new Dictionary<string, IMetric> { ["desired"] = Count("DesiredTaskCount"), ["running"] = Count("RunningTaskCount") },
+                Namespace = "AWS/ECS",
+                MetricName = "CPUUtilization",
+                DimensionsMap = new Dictionary<string, string> { ["ClusterName"] = cluster.ClusterName, ["ServiceName"] = service.ServiceName },
+                Statistic = "SampleCount",
                 Period = Duration.Minutes(1),
-            }), threshold: 1, periods: 5);
+            }), threshold: 1, periods: 5, ComparisonOperator.LESS_THAN_THRESHOLD, TreatMissingData.BREACHING);
+        // A message the service could not handle (any bus): it logs one line per message moved to an error queue.
+        var deadLettered = new MetricFilter(this, $"{project}DeadLettered", new MetricFilterProps
+        {
+            LogGroup = logs,
+            FilterPattern = FilterPattern.AllTerms("could not be handled and wait in"),
+            MetricNamespace = "Platform",
+            MetricName = $"DeadLettered-{name}",
+            MetricValue = "1",
+        });
+        Alarm($"{project}DeadLetteredAlarm", $"The platform's {name} service could not handle a message; it waits in an error queue (its log says which)",
+            deadLettered.Metric(new MetricOptions { Statistic = "Sum", Period = Duration.Minutes(5) }), threshold: 1, periods: 1);
         return role;
     }
 
