@@ -53,6 +53,8 @@ public abstract class NotifierTestBase(PostgresFixture postgres) : IAsyncLifetim
         _ = App.Server;
     }
 
+    protected PostgresFixture Postgres => postgres;
+
     protected NotifierApp Start() => new(postgres, ConfigFile, Schema, Slack);
 
     protected async Task RestartAsync()

@@ -40,7 +40,7 @@ public sealed partial class DeliveryDispatcher(
                     await Task.Delay(TimeSpan.FromSeconds(5), clock, stoppingToken);
                     continue;
                 }
-                await DispatchWhileLeaderAsync(stoppingToken);
+                await DispatchWhileLeaderAsync(leadership, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -54,7 +54,7 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
-    private async Task DispatchWhileLeaderAsync(CancellationToken stoppingToken)
+    private async Task DispatchWhileLeaderAsync(NpgsqlConnection leadership, CancellationToken stoppingToken)
     {
         // Route workers live no longer than this term. A term that ends in an error (PostgreSQL restarting) must not
         // leave its workers behind: the next term starts its own, and two workers of one route post the same delivery.
@@ -63,7 +63,7 @@ public sealed partial class DeliveryDispatcher(
         var workers = new Dictionary<string, Task>();
         try
         {
-            await DispatchAsync(workers, ct);
+            await DispatchAsync(leadership, workers, ct);
         }
         finally
         {
@@ -72,10 +72,19 @@ public sealed partial class DeliveryDispatcher(
         }
     }
 
-    private async Task DispatchAsync(Dictionary<string, Task> workers, CancellationToken ct)
+    private async Task DispatchAsync(NpgsqlConnection leadership, Dictionary<string, Task> workers, CancellationToken ct)
     {
+        var leaseChecked = clock.GetTimestamp();
         while (!ct.IsCancellationRequested)
         {
+            // The lease is the lock held by that one connection: should it die alone (the server ended it, a proxy
+            // dropped it), another instance can take the lease, and this term must end before both dispatch.
+            if (clock.GetElapsedTime(leaseChecked) >= TimeSpan.FromSeconds(5))
+            {
+                await using var check = new NpgsqlCommand("select 1", leadership);
+                await check.ExecuteScalarAsync(ct);
+                leaseChecked = clock.GetTimestamp();
+            }
             await using (var session = store.QuerySession())
             {
                 var routes = await session.Query<Delivery>().Where(d => d.Status == DeliveryStatus.Pending)

@@ -50,6 +50,41 @@ public class DeliveryTests(PostgresFixture postgres) : NotifierTestBase(postgres
     }
 
     [Fact]
+    public async Task A_dispatcher_whose_lease_connection_dies_ends_its_term_takes_the_lease_again_and_posts_each_alert_once()
+    {
+        Slack.Refuse = FakeSlack.Status(HttpStatusCode.InternalServerError);
+        await App.PublishAsync(NotifierApp.Failed("etl-a", Day.AddHours(1)));
+        await Eventually.Get(() => Task.FromResult(Slack.Requests), r => r >= 2, what: "refused attempts, the worker backing off");
+        var holder = await Eventually.Get(LeaseHolderAsync, pid => pid is not null, what: "the dispatcher's lease");
+
+        // The server ends the lease's connection alone (the pool's connections live on): the lock is free for anyone.
+        await using (var connection = new Npgsql.NpgsqlConnection(Postgres.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await new Npgsql.NpgsqlCommand($"select pg_terminate_backend({holder})", connection).ExecuteScalarAsync();
+        }
+
+        // The dispatcher notices within seconds, ends the term (and its route worker) and takes the lease anew.
+        await Eventually.Get(LeaseHolderAsync, pid => pid is not null && pid != holder, TimeSpan.FromSeconds(20), "the lease taken again");
+        Slack.Refuse = null;
+        await WaitForPostsAsync(1, TimeSpan.FromSeconds(30));
+        await SettleAsync();
+        Assert.Single(Slack.Posts);
+    }
+
+    /// <summary>The backend that holds the notifier's dispatcher lease (a session advisory lock on the key's hash).</summary>
+    private async Task<int?> LeaseHolderAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(Postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            "select pid from pg_locks where locktype = 'advisory' and objsubid = 1 and granted " +
+            "and ((classid::bigint << 32) | objid::bigint) = hashtext(@key)::bigint", connection);
+        command.Parameters.AddWithValue("key", "platform-notifier-dispatcher:" + Schema);
+        return await command.ExecuteScalarAsync() as int?;
+    }
+
+    [Fact]
     public async Task A_job_that_hangs_Slack_is_retried_after_the_timeout_without_losing_its_place()
     {
         var hung = 0;
