@@ -136,6 +136,22 @@ public class TransportTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_consumer_working_longer_than_the_visibility_timeout_keeps_its_message_hidden_and_gets_it_once()
+    {
+        bus = await SqsBus.StartAsync(x => x.AddConsumer<SlowConsumer>().Endpoint(e => e.Name = "slow"),
+            settings: new() { ["Bus:AmazonSqs:VisibilityTimeoutSeconds"] = "10" });
+        var id = Guid.NewGuid();
+        await bus.Bus.Publish(new Pinged(id, "slow"));
+
+        // 16 s of work against a 10 s visibility timeout: without the extension the message would come back at 10 s.
+        await Eventually.Get(() => Task.FromResult(SeenBy(nameof(SlowConsumer)).Where(s => s.Id == id).ToList()), s => s.Count == 1,
+            TimeSpan.FromSeconds(60), "the slow consumer done");
+        await WaitDrainedAsync(bus.Prefix + "slow");
+        Assert.Equal(1, SlowConsumer.Started[id]);
+        Assert.True(bus.Requests.Snapshot().GetValueOrDefault("sqs:ChangeMessageVisibility") >= 1, "the visibility was never extended");
+    }
+
+    [Fact]
     public async Task A_message_over_256_KB_is_refused_with_a_clear_error_before_anything_is_sent()
     {
         bus = await SqsBus.StartAsync(x => x.AddConsumer<RecordingConsumer>().Endpoint(e => e.Name = "large"));
@@ -242,6 +258,18 @@ public class TransportTests : IAsyncLifetime
                 throw new InvalidOperationException("not yet");
             SeenBy(nameof(FlakyConsumer)).Add((context.Message.Id, DateTimeOffset.UtcNow, 0));
             return Task.CompletedTask;
+        }
+    }
+
+    public sealed class SlowConsumer : IConsumer<Pinged>
+    {
+        public static readonly ConcurrentDictionary<Guid, int> Started = new();
+
+        public async Task Consume(ConsumeContext<Pinged> context)
+        {
+            Started.AddOrUpdate(context.Message.Id, 1, (_, n) => n + 1);
+            await Task.Delay(TimeSpan.FromSeconds(16));
+            SeenBy(nameof(SlowConsumer)).Add((context.Message.Id, DateTimeOffset.UtcNow, context.GetRedeliveryCount()));
         }
     }
 
