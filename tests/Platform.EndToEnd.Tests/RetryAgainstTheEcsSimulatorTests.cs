@@ -67,6 +67,8 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
         var retryEnvironment = Environment(
             ("Retry__Schema", schema + "_r"), ("Aws__Region", "eu-west-1"), ("Aws__ServiceUrl", simulator.Urls.First()),
             ("Retry__PollInterval", "00:00:00.200"), ("Platform__ConfigFile", configFile),
+            // A CloudTrail record not found yet (the simulator records as it answers) is asked for again in 2 s, not 30.
+            ("Retry__CloudTrailLookupInterval", "00:00:02"),
             ("AWS_ACCESS_KEY_ID", "AKIDEXAMPLESIMULATOR"), ("AWS_SECRET_ACCESS_KEY", "simulator-secret-key"));
         var retry = await ServiceProcess.StartAsync("Platform.Retry", retryEnvironment);
         var api = history.Client();
@@ -100,7 +102,7 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
             foreach (var parameter in new[] { "cluster", "taskDefinition", "count", "launchType", "networkConfiguration", "overrides", "placementStrategy", "tags", "propagateTags", "enableECSManagedTags", "group", "clientToken" })
                 Assert.True(original[parameter] is not null, $"the relaunch lost {parameter}");
 
-            await Eventually.Get(() => Task.FromResult(Calls(ecs, "flaky")), c => c.Count >= 2, TimeSpan.FromSeconds(30), "the flaky job's relaunches");
+            await Eventually.Get(() => Task.FromResult(Calls(ecs, "flaky")), c => c.Count >= 2, TimeSpan.FromSeconds(60), "the flaky job's relaunches\n" + retry.Output);
             var overrun = await Eventually.Get(() => Runs(api, "overrun"), r => r.Count == 1 && r[0]!["status"]!.GetValue<string>() == "failed",
                 TimeSpan.FromSeconds(60), "the overrunning run to be stopped\n" + retry.Output);
             Assert.Equal("timed-out", overrun[0]!["failureKind"]!.GetValue<string>());
