@@ -27,6 +27,10 @@ public static class BusExtensions
         builder.Services.AddPlatformOptions<BusOptions>()
             .Configure<IConfiguration>((o, config) => o.RabbitMqUri ??= config.GetConnectionString("RabbitMq"));
 
+        // MassTransit keeps its log context in an AsyncLocal and takes the one it finds: a host built on a flow where
+        // an earlier host (since disposed) created its bus would log through that host's disposed logger factory
+        // (tests build many hosts in one process). Each host starts from none.
+        LogContext.Current = null!;
         var registrations = Registrations(builder);
         var transport = builder.Configuration.GetValue<BusTransport>("Bus:Transport", BusTransport.RabbitMq);
         if (transport == BusTransport.RabbitMq)

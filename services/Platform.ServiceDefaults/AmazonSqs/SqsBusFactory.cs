@@ -36,6 +36,7 @@ public sealed class SqsRegistrationBusFactory : TransportRegistrationBusFactory<
     public override IBusInstance CreateBus(IBusRegistrationContext context, IEnumerable<IBusInstanceSpecification> specifications, string busName)
     {
         bus.HostConfiguration.Connection = context.GetRequiredService<SqsConnection>();
+        LogContext.ConfigureCurrentLogContext(context.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>());
         return CreateBus(new SqsBusFactoryConfigurator(bus), context, configure, specifications);
     }
 }
