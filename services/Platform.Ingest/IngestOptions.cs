@@ -52,4 +52,12 @@ public sealed class SqsSourceOptions
 
     [Range(1, 16)]
     public int ConcurrentReceives { get; set; } = 2;
+
+    /// <summary>
+    /// While receives come back full (10 messages: more are waiting), a poller receives again at once, up to this many
+    /// messages, and sends them to history together: on the SQS bus a send is a request, so a burst of EventBridge
+    /// events costs a tenth of the sends. A receive that is not full ends the gathering, so a lone event waits for nothing.
+    /// </summary>
+    [Range(10, 500)]
+    public int MaxMessagesPerSend { get; set; } = 100;
 }

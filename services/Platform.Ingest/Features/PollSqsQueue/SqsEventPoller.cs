@@ -46,13 +46,15 @@ public sealed partial class SqsEventPoller(
         {
             try
             {
-                var response = await client.ReceiveMessageAsync(new ReceiveMessageRequest
+                var messages = await ReceiveAsync(client, sqs, sqs.WaitTimeSeconds, ct);
+                // A full receive means more are waiting: gather them (without waiting) into one send.
+                for (var last = messages.Count; last == 10 && messages.Count + 10 <= sqs.MaxMessagesPerSend;)
                 {
-                    QueueUrl = sqs.QueueUrl,
-                    MaxNumberOfMessages = 10,
-                    WaitTimeSeconds = sqs.WaitTimeSeconds,
-                }, ct);
-                if (response.Messages is { Count: > 0 } messages)
+                    var more = await ReceiveAsync(client, sqs, 0, ct);
+                    messages.AddRange(more);
+                    last = more.Count;
+                }
+                if (messages.Count > 0)
                     await HandleAsync(client, sqs.QueueUrl!, messages, ct);
                 backoff = TimeSpan.FromSeconds(1);
             }
@@ -68,6 +70,14 @@ public sealed partial class SqsEventPoller(
             }
         }
     }
+
+    private static async Task<List<Message>> ReceiveAsync(IAmazonSQS client, SqsSourceOptions sqs, int waitSeconds, CancellationToken ct) =>
+        (await client.ReceiveMessageAsync(new ReceiveMessageRequest
+        {
+            QueueUrl = sqs.QueueUrl,
+            MaxNumberOfMessages = 10,
+            WaitTimeSeconds = waitSeconds,
+        }, ct)).Messages ?? [];
 
     private async Task HandleAsync(IAmazonSQS client, string queueUrl, List<Message> messages, CancellationToken ct)
     {
@@ -93,16 +103,23 @@ public sealed partial class SqsEventPoller(
 
         LogSending(done.Count, all.Accepted);
         await sender.SendAsync(all, ct);
-        var deleted = await client.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+        var failures = 0;
+        foreach (var chunk in done.Chunk(10))
         {
-            QueueUrl = queueUrl,
-            Entries = done.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(), m.ReceiptHandle)).ToList(),
-        }, ct);
-        if (deleted.Failed is { Count: > 0 } failed)
-            LogDeleteFailed(failed.Count, failed[0].Message);
+            var deleted = await client.DeleteMessageBatchAsync(new DeleteMessageBatchRequest
+            {
+                QueueUrl = queueUrl,
+                Entries = chunk.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(), m.ReceiptHandle)).ToList(),
+            }, ct);
+            if (deleted.Failed is { Count: > 0 } failed)
+            {
+                failures += failed.Count;
+                LogDeleteFailed(failed.Count, failed[0].Message);
+            }
+        }
         // The ids are joined only when someone reads them: this runs for every batch.
         if (logger.IsEnabled(LogLevel.Debug))
-            LogDeleted(done.Count - (deleted.Failed?.Count ?? 0), all.Accepted, string.Join(",", done.Select(m => m.MessageId)));
+            LogDeleted(done.Count - failures, all.Accepted, string.Join(",", done.Select(m => m.MessageId)));
     }
 
     /// <summary>The queue's region is its own setting, else the platform's <c>Aws:Region</c>.</summary>

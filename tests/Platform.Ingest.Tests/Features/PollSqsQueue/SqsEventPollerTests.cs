@@ -43,13 +43,35 @@ public class SqsEventPollerTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private IngestApp PollingIngest() => new(new()
+    private IngestApp PollingIngest(int concurrentReceives = 2) => new(new()
     {
         ["Ingest:Sqs:QueueUrl"] = queueUrl,
         ["Ingest:Sqs:ServiceUrl"] = ServiceUrl,
         ["Ingest:Sqs:Region"] = "us-east-1",
         ["Ingest:Sqs:WaitTimeSeconds"] = "1",
+        ["Ingest:Sqs:ConcurrentReceives"] = concurrentReceives.ToString(System.Globalization.CultureInfo.InvariantCulture),
     });
+
+    [Fact]
+    public async Task A_backlog_is_gathered_across_full_receives_into_few_sends_and_every_message_is_deleted()
+    {
+        // 80 events waiting, as after a burst of EventBridge deliveries: 8 full receives of 10.
+        var events = Enumerable.Range(0, 10).SelectMany(i => ecs.Run("sqs-burst", DateTimeOffset.UtcNow.AddHours(-1).AddMinutes(i), TimeSpan.FromMinutes(1))).Take(80).ToList();
+        foreach (var chunk in events.Chunk(10))
+            await sqs.SendMessageBatchAsync(queueUrl, [.. chunk.Select((e, i) => new SendMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), e.ToJsonString()))]);
+
+        await using var app = PollingIngest(concurrentReceives: 1);
+        _ = app.Server;
+        await Eventually.Get(() => Task.FromResult(app.SentBatches().SelectMany(b => b.TaskStateChanges).Select(c => c.EventId).Distinct().Count()),
+            count => count == events.Count, what: "every event sent");
+        await Eventually.Get(async () =>
+        {
+            var attributes = await sqs.GetQueueAttributesAsync(queueUrl, ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]);
+            return attributes.ApproximateNumberOfMessages + attributes.ApproximateNumberOfMessagesNotVisible;
+        }, left => left == 0, what: "every message deleted");
+        // One message per 100 events at most (the sender's own limit), not one per receive of 10.
+        Assert.InRange(app.SentBatches().Count, 1, 2);
+    }
 
     public Task DisposeAsync()
     {
