@@ -20,4 +20,14 @@ public static class LeaderLease
         await connection.DisposeAsync();
         return null;
     }
+
+    /// <summary>
+    /// Throws when the connection holding the lease has died (the lock went with it and another instance may hold it
+    /// now): the server ended it, or a proxy dropped it, while the pool's other connections still work.
+    /// </summary>
+    public static async Task EnsureHeldAsync(NpgsqlConnection lease, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand("select 1", lease);
+        await command.ExecuteScalarAsync(ct);
+    }
 }

@@ -47,32 +47,17 @@ public sealed class SqsConnection(IAmazonSQS sqs, SnsClient sns, AmazonSqsOption
         }
         if (message.DelaySeconds is < 0 or > 900)
             throw new ArgumentOutOfRangeException(nameof(message), $"SQS delays a message by at most 15 minutes ({message.DelaySeconds} s asked for {destination.Name}).");
-        var queue = await Entities.QueueAsync(Names.Queue(destination.Name), ct);
-        var sender = senders.GetOrAdd("queue:" + queue.Url, _ => new SqsBatcher<SqsOutgoingMessage>(
-            (batch, token) => SendBatchAsync(queue.Url, batch, token), m => m.Bytes));
-        await sender.EnqueueAsync(message, ct);
+        await SendToQueueAsync(Names.Queue(destination.Name), message, ct);
     }
 
     /// <summary>The topic of an entity name, with its known subscribers' queues declared and subscribed; its ARN.</summary>
-    private async Task<string> PublishTopicAsync(string entityName, CancellationToken ct)
+    private Task<string> PublishTopicAsync(string entityName, CancellationToken ct) => SqsEntities.Once(publishTopics, entityName, async () =>
     {
-        var lazy = publishTopics.GetOrAdd(entityName, name => new Lazy<Task<string>>(async () =>
-        {
-            var topic = Names.Topic(name);
-            foreach (var endpoint in subscribers?.GetValueOrDefault(name) ?? [])
-                await Entities.SubscribeAsync(await Entities.ReceiveQueueAsync(Names.Queue(endpoint), ct), [topic], ct);
-            return await Entities.TopicAsync(topic, ct);
-        }));
-        try
-        {
-            return await lazy.Value;
-        }
-        catch
-        {
-            publishTopics.TryRemove(new KeyValuePair<string, Lazy<Task<string>>>(entityName, lazy));
-            throw;
-        }
-    }
+        var topic = Names.Topic(entityName);
+        foreach (var endpoint in subscribers?.GetValueOrDefault(entityName) ?? [])
+            await Entities.SubscribeAsync(await Entities.ReceiveQueueAsync(Names.Queue(endpoint), ct), [topic], ct);
+        return await Entities.TopicAsync(topic, ct);
+    });
 
     /// <summary>Sends to a queue by its full name (error and dead-letter queues).</summary>
     public async Task SendToQueueAsync(string queueName, SqsOutgoingMessage message, CancellationToken ct)

@@ -163,7 +163,7 @@ public sealed class SqsEntities(IAmazonSQS sqs, SnsClient sns, AmazonSqsOptions 
     }
 
     /// <summary>Runs <paramref name="create"/> once per key; a failure is forgotten, so the next caller tries again.</summary>
-    private static async Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> create)
+    internal static async Task<T> Once<T>(ConcurrentDictionary<string, Lazy<Task<T>>> cache, string key, Func<Task<T>> create)
     {
         var lazy = cache.GetOrAdd(key, _ => new Lazy<Task<T>>(create));
         try

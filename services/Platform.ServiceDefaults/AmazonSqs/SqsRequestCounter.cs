@@ -21,6 +21,4 @@ public sealed class SqsRequestCounter
 
     /// <summary>Requests so far, by <c>service:action</c>.</summary>
     public IReadOnlyDictionary<string, long> Snapshot() => new Dictionary<string, long>(counts);
-
-    public long Total => counts.Values.Sum();
 }

@@ -22,26 +22,3 @@ public sealed partial class SqsRequestReport(SqsConnection connection, ILogger<S
     [LoggerMessage(LogLevel.Information, "SQS/SNS requests: {Total} ({ByAction})")]
     private partial void LogRequests(long total, string byAction);
 }
-
-/// <summary>A receive lease held as a PostgreSQL advisory lock (<see cref="LeaderLease"/>): it ends with its connection.</summary>
-public sealed class PostgresReceiveLease(Npgsql.NpgsqlConnection connection) : ISqsReceiveLease
-{
-    public static async Task<ISqsReceiveLease?> TryAcquireAsync(string connectionString, string key, CancellationToken ct) =>
-        await LeaderLease.TryAcquireAsync(connectionString, key, ct) is { } held ? new PostgresReceiveLease(held) : null;
-
-    public async Task<bool> IsHeldAsync(CancellationToken ct)
-    {
-        try
-        {
-            await using var command = new Npgsql.NpgsqlCommand("select 1", connection);
-            await command.ExecuteScalarAsync(ct);
-            return true;
-        }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException)
-        {
-            return false;
-        }
-    }
-
-    public ValueTask DisposeAsync() => connection.DisposeAsync();
-}

@@ -81,8 +81,7 @@ public sealed partial class DeliveryDispatcher(
             // dropped it), another instance can take the lease, and this term must end before both dispatch.
             if (clock.GetElapsedTime(leaseChecked) >= TimeSpan.FromSeconds(5))
             {
-                await using var check = new NpgsqlCommand("select 1", leadership);
-                await check.ExecuteScalarAsync(ct);
+                await LeaderLease.EnsureHeldAsync(leadership, ct);
                 leaseChecked = clock.GetTimestamp();
             }
             await using (var session = store.QuerySession())
