@@ -47,6 +47,7 @@ public static class HistoryStore
         // loaded is refused (the recorder's batch, or the detector's tick, is retried) instead of losing an update.
         opts.Schema.For<JobSummary>().UseOptimisticConcurrency(true);
         opts.Schema.For<LaunchRequest>();
+        opts.Schema.For<OutcomeStreak>();
         opts.Schema.For<Features.ReadTaskDefinitions.TaskDefinitionContainers>();
         opts.Schema.For<MissedSlot>().Duplicate(m => m.Job).Duplicate(m => m.Slot);
         opts.Schema.For<ScheduleCursor>();

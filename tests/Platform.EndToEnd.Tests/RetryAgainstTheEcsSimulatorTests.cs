@@ -63,7 +63,8 @@ public class RetryAgainstTheEcsSimulatorTests(PostgresFixture postgres) : IAsync
             [$"Simulator:Jobs:{prefix}-etl:ExitCode"] = "3",
         });
         var ecs = simulator.Services.GetRequiredService<SimulatedEcs>();
-        await using var history = await ServiceProcess.StartAsync("Platform.History", Environment(("History__Schema", schema)));
+        // History publishes a run's start for jobs with a timeout: it reads the same platform file as retry.
+        await using var history = await ServiceProcess.StartAsync("Platform.History", Environment(("History__Schema", schema), ("Platform__ConfigFile", configFile)));
         var retryEnvironment = Environment(
             ("Retry__Schema", schema + "_r"), ("Aws__Region", "eu-west-1"), ("Aws__ServiceUrl", simulator.Urls.First()),
             ("Retry__PollInterval", "00:00:00.200"), ("Platform__ConfigFile", configFile),

@@ -1,6 +1,10 @@
 namespace Platform.Contracts.History;
 
-/// <summary>A run that reached STOPPED and succeeded. Published once per run; dedupe on <see cref="RunId"/>.</summary>
+/// <summary>
+/// A run that reached STOPPED and succeeded, published when it may end an incident: the first success of a job after a
+/// failed, never-launched or missed run (and a job's first success, unknown before). Most successes are not published:
+/// the digest reads them from history. Dedupe on the message id.
+/// </summary>
 public record RunSucceeded(
     string RunId,
     string Job,
