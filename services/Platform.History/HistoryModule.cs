@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Platform.History.Features.DetectMissedRuns;
+using Platform.History.Features.LinkExecutions;
 using Platform.History.Features.ReadTaskDefinitions;
 using Platform.History.Features.RecordEcsEvents;
 using Platform.History.Features.ReportPeriods;
@@ -30,6 +31,8 @@ public static class HistoryModule
         // One retry: a batch of events waits for this answer, and stores its runs as "assumed" without it.
         builder.Services.AddAwsClient<ITaskDefinitionsApi>("ecs", TaskDefinitionsJsonContext.Default.Options, retries: 1);
         builder.Services.AddSingleton<EssentialContainers>();
+        builder.Services.AddAwsClient<IStepFunctionsApi>("states", StepFunctionsJsonContext.Default.Options, contentType: SigV4SigningHandler.AmzJson10);
+        builder.Services.AddHostedService<ExecutionLinker>();
         builder.Services.AddSingleton(sp => new GroupCommit<Contracts.Ingest.RecordEcsEvents>(
             sp.GetRequiredService<EcsEventsRecorder>().WriteAsync, RecordEcsEventsConsumerDefinition.MaxMessagesPerWrite));
         builder.AddDashboard();

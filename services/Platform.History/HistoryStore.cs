@@ -1,4 +1,5 @@
 using Platform.History.Features.DetectMissedRuns;
+using Platform.History.Features.LinkExecutions;
 using Platform.History.Features.RecordRetryDecisions;
 using JasperFx;
 using JasperFx.Events;
@@ -39,6 +40,9 @@ public static class HistoryStore
         opts.Events.AddEventType<RunMissedRecorded>();
         opts.Events.AddEventType<RunSlowDetected>();
         opts.Events.AddEventType<MissedRunArrivedLate>();
+        opts.Events.AddEventType<ExecutionStatusRecorded>();
+        opts.Events.AddEventType<ExecutionLinked>();
+        opts.Events.AddEventType<AttemptReleased>();
 
         opts.Schema.For<Run>()
             .Duplicate(r => r.Job)
@@ -48,6 +52,9 @@ public static class HistoryStore
         opts.Schema.For<JobSummary>().UseOptimisticConcurrency(true);
         opts.Schema.For<LaunchRequest>();
         opts.Schema.For<OutcomeStreak>();
+        opts.Schema.For<OpenExecution>();
+        opts.Schema.For<HeldAttempt>();
+        opts.Schema.For<ExecutionOfTask>();
         opts.Schema.For<Features.ReadTaskDefinitions.TaskDefinitionContainers>();
         opts.Schema.For<MissedSlot>().Duplicate(m => m.Job).Duplicate(m => m.Slot);
         opts.Schema.For<ScheduleCursor>();

@@ -29,6 +29,8 @@ public abstract partial class LeaderLoop(TimeProvider clock, ILogger logger) : B
                 await using var lease = await LeaderLease.TryAcquireAsync(ConnectionString, LeaseKey, stoppingToken);
                 while (lease is not null && !stoppingToken.IsCancellationRequested)
                 {
+                    // A lease connection that died alone (the server ended it) took the lock with it: stop, and ask again.
+                    await LeaderLease.EnsureHeldAsync(lease, stoppingToken);
                     await RunOnceAsync(stoppingToken);
                     await Task.Delay(Interval, clock, stoppingToken);
                 }

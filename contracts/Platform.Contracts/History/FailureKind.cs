@@ -18,4 +18,10 @@ public enum FailureKind
     [JsonStringEnumMemberName("stopped-by-user")] StoppedByUser,
     [JsonStringEnumMemberName("timed-out")] TimedOut,
     [JsonStringEnumMemberName("launch-failed")] LaunchFailed,
+
+    /// <summary>A Step Functions execution that FAILED (its error and cause say why).</summary>
+    [JsonStringEnumMemberName("failed")] Failed,
+
+    /// <summary>A Step Functions execution that was ABORTED (by someone, or by its parent).</summary>
+    [JsonStringEnumMemberName("aborted")] Aborted,
 }

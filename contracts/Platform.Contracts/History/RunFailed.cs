@@ -7,6 +7,8 @@ namespace Platform.Contracts.History;
 /// <see cref="LaunchRequest"/> is the RunTask request that started it, when CloudTrail's record of it arrived first
 /// (<see cref="LaunchRequestEventId"/>: that record's <c>eventID</c>, which a retry looks up in CloudTrail).
 /// <see cref="Replayed"/>: its end came from an import, and nothing may act on it.
+/// <see cref="Execution"/>: the run is a Step Functions execution (its <see cref="TaskArn"/> and <see cref="Containers"/>
+/// are those of the last ECS task of the state that failed, when there was one).
 /// </summary>
 public record RunFailed(
     string RunId,
@@ -28,4 +30,5 @@ public record RunFailed(
     TimeSpan? Duration,
     JsonElement? LaunchRequest = null,
     string? LaunchRequestEventId = null,
-    bool Replayed = false);
+    bool Replayed = false,
+    ExecutionOutcome? Execution = null);

@@ -8,8 +8,10 @@ namespace Platform.Contracts.Ingest;
 /// </summary>
 /// <param name="Replayed">The events are history being backfilled (<c>import</c>), not news: they are stored and
 /// alerted, but never cause a relaunch or a stop.</param>
+/// <param name="ExecutionChanges">Step Functions executions' status changes (absent in messages of older senders).</param>
 public record RecordEcsEvents(
     IReadOnlyList<TaskStateChanged> TaskStateChanges,
     IReadOnlyList<TaskLaunchFailed> LaunchFailures,
     IReadOnlyList<TaskLaunchRequested> LaunchRequests,
-    bool Replayed = false);
+    bool Replayed = false,
+    IReadOnlyList<ExecutionStatusChanged>? ExecutionChanges = null);

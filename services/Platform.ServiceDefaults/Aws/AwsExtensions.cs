@@ -32,12 +32,13 @@ public static class AwsExtensions
                 "Aws:Region is required (set Aws__Region, e.g. eu-west-1): the service calls AWS APIs in that region.");
 
     /// <summary>
-    /// A typed client of one AWS JSON 1.1 API (<paramref name="service"/>: its signing name and endpoint prefix, e.g.
+    /// A typed client of one AWS JSON API (1.1, or 1.0 as Step Functions speaks with <paramref name="contentType"/>) (<paramref name="service"/>: its signing name and endpoint prefix, e.g.
     /// <c>ecs</c>). Retries wrap the signing handler, so every attempt is signed anew; RunTask requests carry a
     /// clientToken, which makes a retried POST idempotent. <paramref name="retries"/>: how often a transient failure is
     /// retried, with exponential backoff from 200 ms.
     /// </summary>
-    public static IHttpClientBuilder AddAwsClient<T>(this IServiceCollection services, string service, JsonSerializerOptions json, int retries = 4)
+    public static IHttpClientBuilder AddAwsClient<T>(this IServiceCollection services, string service, JsonSerializerOptions json, int retries = 4,
+        string contentType = SigV4SigningHandler.AmzJson)
         where T : class
     {
         services.TryAddSingleton<DefaultAWSCredentialsIdentityResolver>();
@@ -53,7 +54,7 @@ public static class AwsExtensions
             ShouldHandle = args => AwsTransientErrors.IsTransientAsync(args.Outcome),
         }));
         client.AddHttpMessageHandler(sp => new SigV4SigningHandler(service, sp.GetRequiredService<IOptions<AwsOptions>>().Value.Region!,
-            sp.GetRequiredService<DefaultAWSCredentialsIdentityResolver>()));
+            sp.GetRequiredService<DefaultAWSCredentialsIdentityResolver>(), contentType));
         return client;
     }
 }

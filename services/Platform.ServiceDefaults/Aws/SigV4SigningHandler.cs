@@ -15,6 +15,7 @@ public sealed class SigV4SigningHandler(string service, string region, DefaultAW
     string contentType = SigV4SigningHandler.AmzJson) : DelegatingHandler
 {
     public const string AmzJson = "application/x-amz-json-1.1";
+    public const string AmzJson10 = "application/x-amz-json-1.0";
     public const string Form = "application/x-www-form-urlencoded; charset=utf-8";
     private readonly MediaTypeHeaderValue mediaType = MediaTypeHeaderValue.Parse(contentType);
 

@@ -17,6 +17,10 @@ public static class AwsConsoleLinks
         ? $"https://{region}.console.aws.amazon.com/ecs/v2/clusters/{Uri.EscapeDataString(EcsNames.Cluster(cluster))}/tasks/{Uri.EscapeDataString(TaskId(taskArn))}/configuration?region={region}"
         : null;
 
+    public static string? Execution(string region, string executionArn) => AwsRegion.IsValid(region)
+        ? $"https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{Uri.EscapeDataString(executionArn)}"
+        : null;
+
     /// <param name="logs">The route's log location (placeholders {job}, {family}, {container}, {taskId}); null: ECS's awslogs defaults.</param>
     public static string? Logs(string region, string taskDefinitionArn, string taskArn, string? container, LogLinkConfig? logs)
     {

@@ -30,7 +30,11 @@ public sealed record PlatformConfig(IReadOnlyList<RouteConfig> Routes, string? D
 
     /// <summary>The job a task belongs to: the first monitor whose <c>match</c> it meets, else its family.</summary>
     public string JobFor(string family, string cluster) =>
-        Monitors.FirstOrDefault(m => m.Match is { } match && match.Matches(family, cluster))?.Job ?? family;
+        Monitors.FirstOrDefault(m => m.Match is { StateMachine: null } match && match.Matches(family, cluster))?.Job ?? family;
+
+    /// <summary>The job a Step Functions execution belongs to: the first monitor whose <c>match.stateMachine</c> it meets, else the state machine's name.</summary>
+    public string JobForStateMachine(string stateMachine) =>
+        Monitors.FirstOrDefault(m => m.Match is { StateMachine: { } glob } && Glob.IsMatch(glob, stateMachine))?.Job ?? stateMachine;
 }
 
 /// <summary>What the platform watches for one job (the schedule issue adds to it).</summary>
@@ -65,8 +69,11 @@ public sealed record MonitorConfig(string Job, RetryPolicyConfig LaunchRetry)
     public TimeSpan? MaxDuration { get; init; }
 }
 
-/// <summary>Globs on the task definition family and the cluster name; a missing one matches everything.</summary>
-public sealed record MonitorMatch(string? Family, string? Cluster)
+/// <summary>
+/// Globs on the task definition family and the cluster name (a missing one matches everything), or on a Step
+/// Functions state machine's name (then the monitor's runs are that state machine's executions).
+/// </summary>
+public sealed record MonitorMatch(string? Family, string? Cluster, string? StateMachine = null)
 {
     public bool Matches(string family, string cluster) =>
         (Family is null || Glob.IsMatch(Family, family)) && (Cluster is null || Glob.IsMatch(Cluster, cluster));

@@ -85,8 +85,11 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         var failure = Policy(retry, "failure", path + ".retry.failure", defaults: null, "kinds",
             RetryPolicyConfig.RetriableKinds.Contains, $" (one of {string.Join(", ", RetryPolicyConfig.RetriableKinds)})");
         var match = Child(monitor, "match") is YamlMappingNode matchNode
-            ? new MonitorMatch(String(matchNode, "family", path + ".match.family"), String(matchNode, "cluster", path + ".match.cluster"))
+            ? new MonitorMatch(String(matchNode, "family", path + ".match.family"), String(matchNode, "cluster", path + ".match.cluster"),
+                String(matchNode, "stateMachine", path + ".match.stateMachine"))
             : null;
+        if (match is { StateMachine: not null } && (match.Family ?? match.Cluster) is not null)
+            Error(Child(monitor, "match")!, path + ".match", "stateMachine matches executions, family and cluster match ECS tasks: give one or the other");
         var containers = Child(monitor, "containers") is null ? [] : Strings(monitor, "containers", path + ".containers");
         if (timeout is { } t && t <= TimeSpan.Zero)
             Error(Child(monitor, "timeout")!, path + ".timeout", "must be longer than 0");

@@ -6,6 +6,7 @@ using Marten.Subscriptions;
 using MassTransit;
 using Platform.Contracts.History;
 using Platform.History.Features.DetectMissedRuns;
+using Platform.History.Features.LinkExecutions;
 using Platform.History.Features.RecordEcsEvents;
 using Platform.History.Features.TrackRuns;
 using Platform.ServiceDefaults.Configuration;
@@ -25,13 +26,18 @@ namespace Platform.History.Features.PublishRunOutcomes;
 /// </remarks>
 public sealed class RunOutcomePublisher : SubscriptionBase
 {
+    /// <summary>What ECS writes in <c>startedBy</c> of a task that a Step Functions state started.</summary>
+    public const string StepFunctionsStarter = "AWS Step Functions";
+
     private readonly IBus bus;
     private readonly PlatformConfigSource config;
+    private readonly TimeProvider clock;
 
-    public RunOutcomePublisher(IBus bus, PlatformConfigSource config)
+    public RunOutcomePublisher(IBus bus, PlatformConfigSource config, TimeProvider clock)
     {
         this.bus = bus;
         this.config = config;
+        this.clock = clock;
         Name = "run-outcomes";
         IncludeType<RunFinished>();
         IncludeType<LaunchFailureRecorded>();
@@ -39,6 +45,8 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         IncludeType<RunMissedRecorded>();
         IncludeType<RunSlowDetected>();
         IncludeType<MissedRunArrivedLate>();
+        IncludeType<ExecutionLinked>();
+        IncludeType<AttemptReleased>();
         Options.BatchSize = 500;
     }
 
@@ -47,7 +55,10 @@ public sealed class RunOutcomePublisher : SubscriptionBase
     {
         var data = page.Events.Select(e => e.Data).ToList();
         var finished = data.OfType<RunFinished>().ToList();
-        var runs = await LoadAsync<Run>(operations, finished.Select(f => f.RunId), r => r.Id, cancellationToken);
+        var linked = data.OfType<ExecutionLinked>().ToList();
+        var runIds = finished.Select(f => f.RunId).Concat(data.OfType<AttemptReleased>().Select(r => r.RunId))
+            .Concat(linked.Select(l => l.Outcome.ExecutionArn)).Concat(linked.Select(l => l.Outcome.LastTaskArn).OfType<string>());
+        var runs = await LoadAsync<Run>(operations, runIds, r => r.Id, cancellationToken);
         var requests = await LoadAsync<LaunchRequest>(operations, finished.Where(f => !f.Succeeded).Select(f => f.RunId), r => r.Id, cancellationToken);
         var jobs = runs.Values.Select(r => r.Job).Concat(data.OfType<LaunchFailureRecorded>().Select(l => l.Job))
             .Concat(data.OfType<RunMissedRecorded>().Select(m => m.Job));
@@ -61,22 +72,51 @@ public sealed class RunOutcomePublisher : SubscriptionBase
             changed.Add(job);
         }
 
-        object? Success(RunFinished finished, Run run)
+        object? Success(Run run, DateTimeOffset stoppedAt, ExecutionOutcome? execution = null)
         {
-            var stoppedAt = run.StoppedAt ?? finished.FinishedAt;
             var streak = streaks.GetValueOrDefault(run.Job);
             if (!OutcomeStreak.Tells(streak, stoppedAt))
                 return null;
             streaks[run.Job] = OutcomeStreak.Told(streak, run.Job);
             changed.Add(run.Job);
-            return ToMessage(finished, run, null);
+            return new RunSucceeded(run.Id, run.Job, run.Cluster, run.TaskArn ?? run.Id, run.TaskDefinition, run.Region, run.Account,
+                run.StartedBy, run.CreatedAt, run.StartedAt, stoppedAt, run.Duration, execution);
         }
 
-        object? Failure(RunFinished finished, Run run)
+        object? Failure(Run run, DateTimeOffset stoppedAt, bool replayed, ExecutionOutcome? execution = null, Run? lastTask = null)
         {
-            var message = (RunFailed)ToMessage(finished, run, requests.GetValueOrDefault(run.Id));
-            Problem(run.Job, message.StoppedAt!.Value);
+            var message = new RunFailed(run.Id, run.Job, lastTask?.Cluster ?? run.Cluster, execution?.LastTaskArn ?? run.TaskArn ?? run.Id,
+                lastTask?.TaskDefinition ?? run.TaskDefinition, run.Region, run.Account, run.StartedBy, run.Group, run.FailureKind ?? FailureKind.ExitCode,
+                execution?.Error ?? run.Reason ?? "", lastTask?.StopCode ?? run.StopCode, lastTask?.Containers ?? run.Containers,
+                run.CreatedAt, run.StartedAt, stoppedAt, run.Duration, requests.GetValueOrDefault(run.Id)?.Parameters,
+                requests.GetValueOrDefault(run.Id)?.CloudTrailEventId, replayed, execution);
+            Problem(run.Job, stoppedAt);
             return message;
+        }
+
+        object? Finished(RunFinished done, Run run)
+        {
+            var stoppedAt = run.StoppedAt ?? done.FinishedAt;
+            // An execution is told once its history was read (ExecutionLinked), to name the state that failed.
+            if (run.IsExecution)
+                return null;
+            if (done.Succeeded)
+                return Success(run, stoppedAt);
+            // A task a Step Functions state ran is an attempt of its execution until shown otherwise (ExecutionLinker).
+            if (run.StartedBy?.StartsWith(StepFunctionsStarter, StringComparison.Ordinal) == true && !done.Replayed)
+            {
+                operations.Store(new HeldAttempt(run.Id, run.Job, stoppedAt, clock.GetUtcNow()));
+                return null;
+            }
+            return Failure(run, stoppedAt, done.Replayed);
+        }
+
+        object? Linked(ExecutionLinked link, Run execution)
+        {
+            var stoppedAt = execution.StoppedAt ?? execution.CreatedAt;
+            return link.Succeeded
+                ? Success(execution, stoppedAt, link.Outcome)
+                : Failure(execution, stoppedAt, false, link.Outcome, link.Outcome.LastTaskArn is { } last ? runs.GetValueOrDefault(last) : null);
         }
 
         var publishes = new List<Task>(page.Events.Count);
@@ -84,8 +124,9 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         {
             object? message = e.Data switch
             {
-                RunFinished { Succeeded: true } done when runs.TryGetValue(done.RunId, out var run) => Success(done, run),
-                RunFinished failed when runs.TryGetValue(failed.RunId, out var run) => Failure(failed, run),
+                RunFinished done when runs.TryGetValue(done.RunId, out var run) => Finished(done, run),
+                ExecutionLinked link when runs.TryGetValue(link.Outcome.ExecutionArn, out var execution) => Linked(link, execution),
+                AttemptReleased released when runs.TryGetValue(released.RunId, out var task) => Failure(task, task.StoppedAt ?? task.CreatedAt, false),
                 LaunchFailureRecorded failed => ToMessage(failed),
                 MissedRunArrivedLate late => new RunLate(late.Job, late.Slot, late.RunId, late.CreatedAt),
                 RunSlowDetected slow => new RunSlow(slow.Job, slow.RunId, slow.Cluster, slow.Duration, slow.Baseline, slow.Threshold),
@@ -121,14 +162,6 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         var distinct = ids.Distinct().ToList();
         return distinct.Count == 0 ? [] : (await operations.LoadManyAsync<T>(ct, distinct)).ToDictionary(id);
     }
-
-    private static object ToMessage(RunFinished finished, Run run, LaunchRequest? request) => finished.Succeeded
-        ? new RunSucceeded(run.Id, run.Job, run.Cluster, run.TaskArn ?? run.Id, run.TaskDefinition, run.Region, run.Account,
-            run.StartedBy, run.CreatedAt, run.StartedAt, run.StoppedAt ?? finished.FinishedAt, run.Duration)
-        : new RunFailed(run.Id, run.Job, run.Cluster, run.TaskArn ?? run.Id, run.TaskDefinition, run.Region, run.Account,
-            run.StartedBy, run.Group, finished.Kind ?? FailureKind.ExitCode, finished.Reason ?? "", finished.StopCode,
-            finished.Containers, run.CreatedAt, run.StartedAt, run.StoppedAt ?? finished.FinishedAt, run.Duration, request?.Parameters,
-            request?.CloudTrailEventId, finished.Replayed);
 
     private static LaunchFailed ToMessage(LaunchFailureRecorded recorded)
     {

@@ -21,6 +21,10 @@ public static class DeterministicId
 
     public static Guid ForRetryDecision(string key) => Create("retry-decision:" + key);
 
+    public static Guid ForExecutionLinked(string executionArn) => Create("execution-linked:" + executionArn);
+
+    public static Guid ForAttemptReleased(string runId) => Create("attempt-released:" + runId);
+
     public static string LaunchRunId(string eventBridgeId) => "launch:" + eventBridgeId;
 
     private static Guid Create(string name)

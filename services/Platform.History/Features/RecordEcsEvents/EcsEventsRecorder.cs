@@ -3,6 +3,7 @@ using Marten;
 using Marten.Exceptions;
 using Npgsql;
 using Platform.Contracts.Ingest;
+using Platform.History.Features.LinkExecutions;
 using Platform.History.Features.ReadTaskDefinitions;
 using Platform.History.Features.SummarizeJobs;
 using Platform.History.Features.TrackRuns;
@@ -55,6 +56,7 @@ public sealed partial class EcsEventsRecorder(
         .. m.TaskStateChanges.Select(c => new Contracts.Ingest.RecordEcsEvents([c], [], [], m.Replayed)),
         .. m.LaunchFailures.Select(f => new Contracts.Ingest.RecordEcsEvents([], [f], [], m.Replayed)),
         .. (m.LaunchRequests ?? []).Select(r => new Contracts.Ingest.RecordEcsEvents([], [], [r], m.Replayed)),
+        .. (m.ExecutionChanges ?? []).Select(e => new Contracts.Ingest.RecordEcsEvents([], [], [], m.Replayed, [e])),
     ];
 
     public async Task RecordAsync(IReadOnlyList<Contracts.Ingest.RecordEcsEvents> messages, CancellationToken ct)
@@ -62,12 +64,14 @@ public sealed partial class EcsEventsRecorder(
         var changes = messages.SelectMany(m => m.TaskStateChanges).DistinctBy(c => c.EventId).ToList();
         var failures = messages.SelectMany(m => m.LaunchFailures).DistinctBy(f => f.EventId).ToList();
         var requests = messages.SelectMany(m => m.LaunchRequests ?? []).DistinctBy(r => r.EventId).ToList();
+        var executions = messages.SelectMany(m => m.ExecutionChanges ?? []).DistinctBy(e => e.EventId).ToList();
         var replayed = messages.Where(m => m.Replayed).SelectMany(m => m.TaskStateChanges.Select(c => c.EventId).Concat(m.LaunchFailures.Select(f => f.EventId)))
             .ToHashSet();
 
         var started = clock.GetTimestamp();
         await using var session = store.LightweightSession();
-        var runIds = changes.Select(c => c.TaskArn).Concat(failures.Select(f => DeterministicId.LaunchRunId(f.EventId))).Distinct().ToList();
+        var runIds = changes.Select(c => c.TaskArn).Concat(failures.Select(f => DeterministicId.LaunchRunId(f.EventId)))
+            .Concat(executions.Select(e => e.ExecutionArn)).Distinct().ToList();
         var runs = (await session.LoadManyAsync<Run>(ct, runIds)).ToDictionary(r => r.Id);
         var taskDefinitions = await ReadTaskDefinitionsAsync(session, changes, runs, ct);
 
@@ -125,6 +129,7 @@ public sealed partial class EcsEventsRecorder(
         }
 
         appended += await RecordLaunchRequestsAsync(session, requests, ct);
+        appended += RecordExecutions(session, executions, runs, finishing);
 
         if (appended == 0)
             return;
@@ -140,7 +145,44 @@ public sealed partial class EcsEventsRecorder(
             throw new RecordingFailedException(e);
         }
         LogRecorded(messages.Count, appended, finishing.Count,
-            changes.Count + failures.Count + requests.Count - (appended - opened - finishing.OfType<RunFinished>().Count()), clock.GetElapsedTime(started).TotalMilliseconds);
+            changes.Count + failures.Count + requests.Count + executions.Count - (appended - opened - finishing.OfType<RunFinished>().Count()), clock.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// Step Functions executions are runs of the job named by their state machine: RUNNING opens one, its end finishes
+    /// it. Each is put on the linker's list (<see cref="OpenExecution"/>) until its history has been read.
+    /// </summary>
+    private int RecordExecutions(IDocumentSession session, List<ExecutionStatusChanged> executions, Dictionary<string, Run> runs, List<object> finishing)
+    {
+        var appended = 0;
+        foreach (var execution in executions.GroupBy(e => e.ExecutionArn))
+        {
+            runs.TryGetValue(execution.Key, out var run);
+            var events = new List<IEvent>();
+            foreach (var change in execution.OrderBy(c => c.Ended))
+            {
+                if (run is not null && run.RecordedVersions.Contains(change.Ended ? 1 : 0))
+                    continue;
+                var recorded = new ExecutionStatusRecorded(run?.Job ?? naming.For(change), change);
+                run = RunProjection.Next(run, recorded);
+                events.Add(Build(session, recorded, DeterministicId.ForEcsEvent(change.EventId)));
+                if (change.Ended && !run!.Finished)
+                {
+                    var outcome = RunClassifier.Classify(run, change);
+                    events.Add(Build(session, outcome, DeterministicId.ForRunFinished(run.Id)));
+                    run = RunProjection.Next(run, outcome);
+                    finishing.Add(outcome);
+                }
+            }
+            if (events.Count == 0)
+                continue;
+            session.Events.Append(execution.Key, events);
+            session.Store(run!);
+            if (!run!.Linked)
+                session.Store(new OpenExecution(run.Id, run.Job, run.TaskDefinition, run.CreatedAt, run.Finished ? run.StoppedAt : null));
+            appended += events.Count;
+        }
+        return appended;
     }
 
     /// <summary>

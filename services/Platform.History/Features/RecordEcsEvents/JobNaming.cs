@@ -16,6 +16,8 @@ public sealed class JobNaming(PlatformConfigSource config)
 
     public string For(TaskLaunchRequested request) => config.Current.JobFor(request.Family, ClusterName(request.Cluster));
 
+    public string For(ExecutionStatusChanged execution) => config.Current.JobForStateMachine(execution.StateMachineName);
+
     private static string ClusterName(string cluster) => cluster[(cluster.LastIndexOf('/') + 1)..];
 
     /// <summary>How long a run of the job may take before it is slow: its monitor's maxDuration, or baseline × slowFactor.</summary>

@@ -37,6 +37,24 @@ public static class RunClassifier
             run.StoppedAt ?? fallbackTime, run.Duration, run.CreatedAt, run.Cluster, ClassificationAssumed: assumed);
     }
 
+    /// <summary>
+    /// An execution's end, as Step Functions reports it: SUCCEEDED, or <c>failed</c>, <c>timed-out</c> or <c>aborted</c>
+    /// with the error and cause it gave (which state failed is read from its history afterwards).
+    /// </summary>
+    public static RunFinished Classify(Run execution, Contracts.Ingest.ExecutionStatusChanged end)
+    {
+        FailureKind? kind = end.Status switch
+        {
+            "SUCCEEDED" => null,
+            "TIMED_OUT" => FailureKind.TimedOut,
+            "ABORTED" => FailureKind.Aborted,
+            _ => FailureKind.Failed,
+        };
+        var stoppedAt = end.StopDate ?? end.Time;
+        return new RunFinished(execution.Id, execution.Job, kind is null, kind, kind is null ? null : Run.ExecutionReason(end), null, [],
+            stoppedAt, stoppedAt - end.StartDate, end.StartDate, execution.Cluster);
+    }
+
     private static Run Only(Run run, IEnumerable<string> names) =>
         run with { Containers = [.. run.Containers.Where(c => names.Contains(c.Name))] };
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Platform.Contracts.History;
 using Platform.Contracts.Ingest;
+using Platform.History.Features.LinkExecutions;
 using Platform.History.Features.RecordEcsEvents;
 using Platform.ServiceDefaults;
 
@@ -17,7 +18,7 @@ public enum RunStatus
     [JsonStringEnumMemberName("launch-failed")] LaunchFailed,
 }
 
-/// <summary>One run: one ECS task, or one launch attempt that failed before any task existed.</summary>
+/// <summary>One run: one ECS task, one launch attempt that failed before any task existed, or one Step Functions execution.</summary>
 public sealed record Run
 {
     public required string Id { get; init; }
@@ -63,6 +64,20 @@ public sealed record Run
     /// <summary>Versions already recorded, so a redelivered event is recognised before it is stored.</summary>
     public IReadOnlyList<long> RecordedVersions { get; init; } = [];
 
+    /// <summary>The run is a Step Functions execution (its id and <see cref="ExecutionArn"/> the execution's ARN; <see cref="TaskDefinition"/> its state machine).</summary>
+    public bool IsExecution { get; init; }
+
+    /// <summary>For an execution: itself. For an ECS task: the execution that ran it, once that execution's history was read.</summary>
+    public string? ExecutionArn { get; init; }
+
+    /// <summary>For an execution that ended: its history was read (<see cref="Execution"/>), or given up on.</summary>
+    public bool Linked { get; init; }
+
+    /// <summary>For a linked execution: the state that failed, its ECS task attempts, and how many of them failed.</summary>
+    public Contracts.History.ExecutionOutcome? Execution { get; init; }
+
+    public IReadOnlyList<ExecutionAttempt> Attempts { get; init; } = [];
+
     public bool Finished => Status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.LaunchFailed;
 
     public TimeSpan? Duration => StartedAt is { } started && StoppedAt is { } stopped && stopped >= started ? stopped - started : null;
@@ -93,6 +108,55 @@ public sealed record Run
                 : Containers,
             Status = Finished || !newer ? Status : StatusOf(change),
         };
+    }
+
+    public Run Record(ExecutionStatusRecorded recorded)
+    {
+        var change = recorded.Change;
+        var version = change.Ended ? 1 : 0;
+        return this with
+        {
+            StartedAt = StartedAt ?? change.StartDate,
+            StoppedAt = StoppedAt ?? change.StopDate,
+            RecordedVersions = [.. RecordedVersions, version],
+            TaskVersion = Math.Max(TaskVersion, version),
+            LastStatus = version >= TaskVersion ? change.Status : LastStatus,
+            StoppedReason = StoppedReason ?? (change.Ended ? ExecutionReason(change) : null),
+            Status = Finished ? Status : change.Ended ? RunStatus.Stopping : RunStatus.Running,
+        };
+    }
+
+    public Run Record(ExecutionLinked linked) => this with
+    {
+        Linked = true,
+        Execution = linked.Outcome,
+        Attempts = linked.Attempts,
+    };
+
+    public static Run Start(ExecutionStatusRecorded recorded)
+    {
+        var change = recorded.Change;
+        return new Run
+        {
+            Id = change.ExecutionArn,
+            Job = recorded.Job,
+            Cluster = "",
+            TaskDefinition = change.StateMachineArn,
+            CreatedAt = change.StartDate,
+            Region = change.Region,
+            Account = change.Account,
+            IsExecution = true,
+            ExecutionArn = change.ExecutionArn,
+            StartedBy = "AWS Step Functions: " + change.Name,
+        }.Record(recorded);
+    }
+
+    /// <summary>An execution's end as one line: its error, and the start of its cause.</summary>
+    public static string ExecutionReason(ExecutionStatusChanged change)
+    {
+        var error = change.Error ?? change.Status switch { "TIMED_OUT" => "States.Timeout", "ABORTED" => "aborted", _ => "" };
+        var cause = change.Cause is { Length: > 0 } c ? c.Length > 200 ? c[..200] + "…" : c : null;
+        return cause is null ? error : $"{error}: {cause}";
     }
 
     public Run Record(RunFinished finished) => this with

@@ -1,3 +1,4 @@
+using Platform.History.Features.LinkExecutions;
 using Platform.History.Features.RecordEcsEvents;
 
 namespace Platform.History.Features.TrackRuns;
@@ -14,6 +15,8 @@ public static class RunProjection
         TaskStateRecorded recorded => run is null ? Run.Start(recorded) : run.Record(recorded),
         LaunchFailureRecorded failed => run ?? Run.Start(failed),
         RunFinished finished => run?.Record(finished),
+        ExecutionStatusRecorded recorded => run is null ? Run.Start(recorded) : run.Record(recorded),
+        ExecutionLinked linked => run?.Record(linked),
         _ => run,
     };
 }

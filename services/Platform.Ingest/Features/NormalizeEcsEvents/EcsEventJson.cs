@@ -47,7 +47,19 @@ internal sealed record CloudTrailResponseElements(List<FailureDetail?>? Failures
 
 internal sealed record FailureDetail(string? Arn, string? Reason, string? Detail);
 
+/// <summary>Step Functions' "Execution Status Change" detail: DescribeExecution's fields, its dates in epoch milliseconds.</summary>
+internal sealed record ExecutionStatusDetail(
+    string? ExecutionArn,
+    string? StateMachineArn,
+    string? Name,
+    string? Status,
+    long? StartDate,
+    long? StopDate,
+    string? Error,
+    string? Cause);
+
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, NumberHandling = JsonNumberHandling.Strict)]
 [JsonSerializable(typeof(TaskStateChangeDetail))]
 [JsonSerializable(typeof(CloudTrailDetail))]
+[JsonSerializable(typeof(ExecutionStatusDetail))]
 internal sealed partial class EcsEventJsonContext : JsonSerializerContext;

@@ -8,7 +8,8 @@ namespace Platform.Ingest.Features.NormalizeEcsEvents;
 
 /// <summary>
 /// Turns EventBridge events (one JSON object, or an array of them) into our contracts. Understands
-/// "ECS Task State Change" and CloudTrail RunTask/StartTask calls (their failures, and the requests of tasks they started); acknowledges and counts as
+/// "ECS Task State Change", CloudTrail RunTask/StartTask calls (their failures, and the requests of tasks they started)
+/// and Step Functions' "Execution Status Change"; acknowledges and counts as
 /// ignored any other well-formed event, and those of clusters the platform file does not list (when it lists any).
 /// </summary>
 public sealed class EcsEventParser(IOptions<IngestOptions> options, PlatformConfigSource? config = null)
@@ -103,6 +104,9 @@ public sealed class EcsEventParser(IOptions<IngestOptions> options, PlatformConf
                             break;
                     }
                     break;
+                case ("Step Functions Execution Status Change", "aws.states"):
+                    batch.ExecutionChanges.Add(ParseExecutionStatus(element, detail, at));
+                    break;
                 default:
                     batch.Ignored++;
                     break;
@@ -157,6 +161,36 @@ public sealed class EcsEventParser(IOptions<IngestOptions> options, PlatformConf
             StoppedAt: detail.StoppedAt,
             Version: detail.Version ?? throw new EventFormatException($"{at}.detail.version: required (ECS orders a task's events by it)."),
             Overrides: detail.Overrides);
+    }
+
+    private static readonly string[] ExecutionStatuses = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"];
+
+    private static ExecutionStatusChanged ParseExecutionStatus(JsonElement envelope, JsonElement detailElement, string at)
+    {
+        var detail = Deserialize(detailElement, EcsEventJsonContext.Default.ExecutionStatusDetail, at);
+        var executionArn = Required(detail.ExecutionArn, at, "detail.executionArn");
+        var stateMachineArn = Required(detail.StateMachineArn, at, "detail.stateMachineArn");
+        if (!stateMachineArn.StartsWith("arn:", StringComparison.Ordinal) || !stateMachineArn.Contains(":stateMachine:", StringComparison.Ordinal))
+            throw new EventFormatException($"{at}.detail.stateMachineArn: '{Truncate(stateMachineArn)}' is not a state machine's ARN.");
+        var status = Required(detail.Status, at, "detail.status");
+        if (!ExecutionStatuses.Contains(status))
+            throw new EventFormatException($"{at}.detail.status: '{Truncate(status)}' is not one of {string.Join(", ", ExecutionStatuses)}.");
+        var start = detail.StartDate ?? throw new EventFormatException($"{at}.detail.startDate: required.");
+        if (status != "RUNNING" && detail.StopDate is null)
+            throw new EventFormatException($"{at}.detail.stopDate: required for an execution that ended ({status}).");
+        return new ExecutionStatusChanged(
+            EventId: RequiredString(envelope, "id", at),
+            Time: RequiredTime(envelope, at),
+            Account: OptionalString(envelope, "account", at) ?? ArnPart(executionArn, 4),
+            Region: OptionalString(envelope, "region", at) ?? ArnPart(executionArn, 3),
+            ExecutionArn: executionArn,
+            StateMachineArn: stateMachineArn,
+            Name: detail.Name ?? executionArn[(executionArn.LastIndexOf(':') + 1)..],
+            Status: status,
+            StartDate: DateTimeOffset.FromUnixTimeMilliseconds(start),
+            StopDate: detail.StopDate is { } stop ? DateTimeOffset.FromUnixTimeMilliseconds(stop) : null,
+            Error: detail.Error,
+            Cause: detail.Cause);
     }
 
     /// <summary>
@@ -279,19 +313,21 @@ public sealed class EcsEventBatch
     public List<TaskStateChanged> TaskStateChanges { get; } = [];
     public List<TaskLaunchFailed> LaunchFailures { get; } = [];
     public List<TaskLaunchRequested> LaunchRequests { get; } = [];
+    public List<ExecutionStatusChanged> ExecutionChanges { get; } = [];
     public List<EventError> Errors { get; } = [];
     public int Ignored { get; set; }
 
     /// <summary>Backfilled history (an import): nothing may act on these events.</summary>
     public bool Replayed { get; set; }
 
-    public int Accepted => TaskStateChanges.Count + LaunchFailures.Count + LaunchRequests.Count;
+    public int Accepted => TaskStateChanges.Count + LaunchFailures.Count + LaunchRequests.Count + ExecutionChanges.Count;
 
     public void Add(EcsEventBatch other)
     {
         TaskStateChanges.AddRange(other.TaskStateChanges);
         LaunchFailures.AddRange(other.LaunchFailures);
         LaunchRequests.AddRange(other.LaunchRequests);
+        ExecutionChanges.AddRange(other.ExecutionChanges);
     }
     public bool IsValid => Errors.Count == 0;
 

@@ -50,6 +50,7 @@ public sealed class EcsEventsSender(IBus bus, InMemoryBacklog backlog, IOptions<
         var messages = Chunk(batch.TaskStateChanges, count, bytes).Select(c => new RecordEcsEvents(c, [], [], replayed))
             .Concat(Chunk(batch.LaunchFailures, count, bytes).Select(f => new RecordEcsEvents([], f, [], replayed)))
             .Concat(Chunk(batch.LaunchRequests, count, bytes).Select(r => new RecordEcsEvents([], [], r, replayed)))
+            .Concat(Chunk(batch.ExecutionChanges, count, bytes).Select(e => new RecordEcsEvents([], [], [], replayed, e)))
             .Select(m => (Id: NewId.NextGuid(), Message: m)).ToList();
         // Known before they are sent: one may be handled before the last is sent.
         var handled = backlog.WhenHandled([.. messages.Select(m => m.Id)]);

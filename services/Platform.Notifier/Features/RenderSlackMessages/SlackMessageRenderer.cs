@@ -24,6 +24,8 @@ public static class SlackMessageRenderer
 
     public static SlackContent Failure(RunFailed run, RouteConfig route)
     {
+        if (run.Execution is { } execution)
+            return ExecutionFailure(run, execution, route);
         var what = Describe(run.Kind, run.Reason);
         var title = $"{run.Job} {what}";
         var blocks = new JsonArray
@@ -44,6 +46,40 @@ public static class SlackMessageRenderer
         blocks.Add(Links(run.Region, run.Cluster, run.TaskArn, run.TaskDefinitionArn, run.Containers.FirstOrDefault(c => c.ExitCode != 0)?.Name
             ?? run.Containers.FirstOrDefault()?.Name, route));
         return Content($"🔴 {title} (cluster {run.Cluster}, task {TaskId(run.TaskArn)})", blocks);
+    }
+
+    /// <summary>
+    /// A Step Functions execution that failed, timed out or was aborted: the state that failed, the error and cause Step
+    /// Functions gave, how many task attempts its retries used up, and the last ECS task of that state.
+    /// </summary>
+    private static SlackContent ExecutionFailure(RunFailed run, ExecutionOutcome execution, RouteConfig route)
+    {
+        var state = execution.FailedState is { } s ? $" in state `{Escape(s)}`" : "";
+        var error = execution.Error ?? run.Reason;
+        var blocks = new JsonArray
+        {
+            Header($"🔴 {run.Job} {(run.Kind == FailureKind.Failed ? "failed" : Describe(run.Kind, ""))}".TrimEnd(' ', '(', ')')),
+            Section($"*{Escape(run.Job)}* (Step Functions) {Escape(run.Kind.Name())}{state}: *{Escape(error)}*" + Mention(route)),
+            Fields(
+                ("Failure", run.Kind.Name()),
+                ("State", execution.FailedState ?? "–"),
+                ("Started", Time(run.StartedAt)),
+                ("Stopped", Time(run.StoppedAt)),
+                ("Duration", DurationText(run.Duration)),
+                ("Task attempts failed", execution.HistoryRead ? execution.FailedAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")),
+        };
+        if (execution.Cause is { Length: > 0 } cause)
+            blocks.Add(Section("*Cause*\n" + Escape(cause.Length > 600 ? cause[..600] + "…" : cause)));
+        if (run.Containers.Count > 0)
+            blocks.Add(Section("*Containers of the last task*\n" + string.Join("\n", run.Containers.Select(c =>
+                $"• `{Escape(c.Name)}`: {(c.ExitCode is { } code ? $"exit {code}" : "no exit code")}{(c.Reason is { Length: > 0 } r ? " – " + Escape(r) : "")}"))));
+        if (execution.LastTaskArn is { } task)
+            blocks.Add(Links(run.Region, run.Cluster, task, run.TaskDefinitionArn, run.Containers.FirstOrDefault(c => c.ExitCode != 0)?.Name
+                ?? run.Containers.FirstOrDefault()?.Name, route));
+        var console = AwsConsoleLinks.Execution(run.Region, execution.ExecutionArn);
+        var name = Escape(execution.ExecutionArn[(execution.ExecutionArn.LastIndexOf(':') + 1)..]).Replace("|", "¦", StringComparison.Ordinal);
+        blocks.Add(Context(console is null ? $"Execution `{Escape(execution.ExecutionArn)}`" : $"<{console}|Execution {name}> · `{Escape(execution.ExecutionArn)}`"));
+        return Content($"🔴 {run.Job} {run.Kind.Name()}{(execution.FailedState is { } f ? " in state " + f : "")}: {error}", blocks);
     }
 
     public static SlackContent LaunchFailure(LaunchFailed launch, RouteConfig route)
@@ -180,6 +216,8 @@ public static class SlackMessageRenderer
         FailureKind.StoppedByUser => $"was stopped by a user ({reason})",
         FailureKind.TimedOut => $"timed out ({reason})",
         FailureKind.LaunchFailed => $"never launched: {reason}",
+        FailureKind.Failed => $"failed: {reason}",
+        FailureKind.Aborted => $"was aborted ({reason})",
         _ => reason,
     };
 

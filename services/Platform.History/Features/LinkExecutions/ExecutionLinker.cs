@@ -1,0 +1,141 @@
+using JasperFx.Events;
+using Marten;
+using Microsoft.Extensions.Options;
+using Platform.Contracts.History;
+using Platform.History.Features.RecordEcsEvents;
+using Platform.History.Features.TrackRuns;
+using Platform.ServiceDefaults;
+using Refit;
+
+namespace Platform.History.Features.LinkExecutions;
+
+/// <summary>
+/// Ties Step Functions executions to the ECS tasks they ran. When an execution has ended, its history is read once
+/// (GetExecutionHistory) and stored as <see cref="ExecutionLinked"/>: the outcome publisher then tells its failure once,
+/// naming the state, or its success with the attempts that failed first. A failed task started by Step Functions is
+/// held (<see cref="HeldAttempt"/>) until an execution claims it; one that none claims, because none was open when it
+/// stopped or none that ended named it, is released to be alerted as a task. One instance links (an advisory lock);
+/// each round is one commit.
+/// </summary>
+public sealed partial class ExecutionLinker(
+    IDocumentStore store, IStepFunctionsApi stepFunctions, IOptions<HistoryOptions> options, TimeProvider clock, ILogger<ExecutionLinker> logger)
+    : LeaderLoop(clock, logger)
+{
+    /// <summary>An execution whose history could not be read this many times is told without it.</summary>
+    public const int MaxFailedReads = 5;
+
+    protected override string ConnectionString => options.Value.ConnectionString!;
+
+    protected override string LeaseKey => "platform-link-executions:" + options.Value.Schema;
+
+    protected override TimeSpan Interval => options.Value.ExecutionLinkInterval;
+
+    protected override Task RunOnceAsync(CancellationToken ct) => LinkAsync(ct);
+
+    public async Task LinkAsync(CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        var open = await session.Query<OpenExecution>().ToListAsync(ct);
+        var held = await session.Query<HeldAttempt>().Take(500).ToListAsync(ct);
+        if (open.Count == 0 && held.Count == 0)
+            return;
+        var claimed = new Dictionary<string, ExecutionOfTask>();
+        var done = new HashSet<string>();
+        foreach (var execution in open.Where(o => o.EndedAt is not null).Take(20))
+        {
+            if (await LinkOneAsync(session, execution, ct) is not { } attempts)
+                continue;
+            done.Add(execution.Id);
+            foreach (var attempt in attempts)
+                claimed[attempt.TaskArn] = new ExecutionOfTask(attempt.TaskArn, execution.Id, attempt.State);
+        }
+        session.Store(claimed.Values.ToArray());
+        await SettleHeldAsync(session, held, open.Where(o => !done.Contains(o.Id)).ToList(), claimed, ct);
+        await session.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Reads one ended execution's history and stores what it says; null when it is to be read again later.</summary>
+    private async Task<IReadOnlyList<ExecutionAttempt>?> LinkOneAsync(IDocumentSession session, OpenExecution execution, CancellationToken ct)
+    {
+        var run = await session.LoadAsync<Run>(execution.Id, ct);
+        if (run is null || run.Linked)
+        {
+            session.Delete(execution);
+            return [];
+        }
+        ExecutionOutcome outcome;
+        IReadOnlyList<ExecutionAttempt> attempts;
+        try
+        {
+            (outcome, attempts) = ExecutionHistoryReader.Read(execution.Id, execution.StateMachineArn, await ReadHistoryAsync(execution.Id, ct));
+        }
+        catch (Exception e) when (e is ApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            var failedReads = execution.FailedReads + 1;
+            LogReadFailed(execution.Id, failedReads, e is ApiException api ? Platform.ServiceDefaults.Aws.AwsApiErrors.Describe(api) : e.Message);
+            if (failedReads < MaxFailedReads)
+            {
+                session.Store(execution with { FailedReads = failedReads });
+                return null;
+            }
+            // Told without its history: the execution's own error and cause are known from its event.
+            (outcome, attempts) = (new ExecutionOutcome(execution.Id, execution.StateMachineArn, null, null, run.Reason, null, 0, HistoryRead: false), []);
+        }
+        var linked = new ExecutionLinked(run.Job, run.Status == RunStatus.Succeeded, outcome, attempts);
+        var stored = session.Events.BuildEvent(linked);
+        stored.Id = DeterministicId.ForExecutionLinked(execution.Id);
+        session.Events.Append(execution.Id, stored);
+        session.Store(RunProjection.Next(run, linked)!);
+        session.Delete(execution);
+        return attempts;
+    }
+
+    private async Task<IReadOnlyList<HistoryEvent>> ReadHistoryAsync(string executionArn, CancellationToken ct)
+    {
+        var events = new List<HistoryEvent>();
+        string? next = null;
+        // Ten pages of a thousand events: far more than a scheduled job's execution writes.
+        for (var page = 0; page < 10; page++)
+        {
+            var response = await stepFunctions.GetExecutionHistoryAsync(new GetExecutionHistoryRequest(executionArn, NextToken: next), ct);
+            events.AddRange(response.Events ?? []);
+            if ((next = response.NextToken) is null)
+                break;
+        }
+        return events;
+    }
+
+    /// <summary>
+    /// A held task failure is an attempt when an execution claimed it (now or before); it is released, to be alerted on
+    /// its own, once no execution that could have run it is still unread — or once it waited
+    /// <see cref="HistoryOptions.AttemptHoldLimit"/>, so an execution whose end never arrives hides nothing for long.
+    /// </summary>
+    private async Task SettleHeldAsync(IDocumentSession session, IReadOnlyList<HeldAttempt> held, List<OpenExecution> unread,
+        Dictionary<string, ExecutionOfTask> claimed, CancellationToken ct)
+    {
+        if (held.Count == 0)
+            return;
+        var known = (await session.LoadManyAsync<ExecutionOfTask>(ct, held.Select(h => h.Id).Where(id => !claimed.ContainsKey(id)).ToList()))
+            .Select(c => c.Id).ToHashSet();
+        var now = Clock.GetUtcNow();
+        foreach (var attempt in held)
+        {
+            if (claimed.ContainsKey(attempt.Id) || known.Contains(attempt.Id))
+            {
+                session.Delete(attempt);
+                continue;
+            }
+            var waited = now - attempt.HeldSince;
+            var couldBeIts = unread.Any(o => o.StartedAt <= attempt.StoppedAt);
+            if (waited < options.Value.AttemptGrace || (couldBeIts && waited < options.Value.AttemptHoldLimit))
+                continue;
+            var released = session.Events.BuildEvent(new AttemptReleased(attempt.Id, attempt.Job));
+            released.Id = DeterministicId.ForAttemptReleased(attempt.Id);
+            session.Events.Append(attempt.Id, released);
+            session.Delete(attempt);
+        }
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Reading the history of execution {Execution} failed ({FailedReads} time(s)): {Reason}")]
+    private partial void LogReadFailed(string execution, int failedReads, string reason);
+}
