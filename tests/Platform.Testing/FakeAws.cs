@@ -14,8 +14,8 @@ public sealed record AwsCall(string Target, JsonObject Body, string Authorizatio
 /// <summary>
 /// The AWS APIs the services call, as one real HTTP server on loopback (as <c>Aws:ServiceUrl</c> sends every call
 /// to one endpoint): ECS's JSON 1.1 (RunTask, StopTask, DescribeTasks over the tasks it knows, DescribeTaskDefinition
-/// over the revisions it was given, a ClientException for others) and CloudTrail's
-/// LookupEvents over the records it was given. It recomputes each request's SigV4 signature for the service its
+/// over the revisions it was given, a ClientException for others), CloudTrail's LookupEvents over the records it was
+/// given, and Step Functions' GetExecutionHistory (JSON 1.0) over the histories it was given. It recomputes each request's SigV4 signature for the service its
 /// <c>X-Amz-Target</c> names, and refuses (403) a request whose Authorization does not match, as AWS would.
 /// </summary>
 public sealed class FakeAws : IAsyncDisposable
@@ -23,11 +23,13 @@ public sealed class FakeAws : IAsyncDisposable
     public const string AccessKey = "AKIDEXAMPLETEST00001";
     public const string SecretKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
     private const string CloudTrailTarget = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents";
+    private const string StepFunctionsTarget = "AWSStepFunctions.GetExecutionHistory";
     private readonly WebApplication app;
     private readonly ConcurrentQueue<AwsCall> calls = new();
     private readonly ConcurrentDictionary<string, JsonObject> records = new();
     private readonly ConcurrentDictionary<string, JsonObject> tasks = new();
     private readonly ConcurrentDictionary<string, JsonObject> taskDefinitions = new();
+    private readonly ConcurrentDictionary<string, JsonObject> executionHistories = new();
 
     private FakeAws(WebApplication app) => this.app = app;
 
@@ -60,6 +62,9 @@ public sealed class FakeAws : IAsyncDisposable
     /// <summary>DescribeTaskDefinition knows this revision (ECS's shape: taskDefinitionArn, family, revision, containerDefinitions…).</summary>
     public void AddTaskDefinition(JsonObject taskDefinition) => taskDefinitions[taskDefinition["taskDefinitionArn"]!.GetValue<string>()] = taskDefinition;
 
+    /// <summary>GetExecutionHistory answers this for the execution (its response: <c>{"events":[…]}</c>).</summary>
+    public void AddExecutionHistory(string executionArn, JsonObject history) => executionHistories[executionArn] = history;
+
     /// <summary>The calls made to one API action, e.g. <c>DescribeTaskDefinition</c>.</summary>
     public IReadOnlyList<AwsCall> CallsTo(string action) => calls.Where(c => c.Target.EndsWith("." + action, StringComparison.Ordinal)).ToList();
 
@@ -70,10 +75,16 @@ public sealed class FakeAws : IAsyncDisposable
         var body = buffer.ToArray();
         var target = context.Request.Headers["X-Amz-Target"].ToString();
         var authorization = context.Request.Headers.Authorization.ToString();
-        var valid = await SignatureMatchesAsync(context.Request, body, authorization, target == CloudTrailTarget ? "cloudtrail" : "ecs");
+        var (service, contentType) = target switch
+        {
+            CloudTrailTarget => ("cloudtrail", "application/x-amz-json-1.1"),
+            StepFunctionsTarget => ("states", "application/x-amz-json-1.0"),
+            _ => ("ecs", "application/x-amz-json-1.1"),
+        };
+        var valid = await SignatureMatchesAsync(context.Request, body, authorization, service);
         calls.Enqueue(new AwsCall(target, (JsonObject)JsonNode.Parse(body)!, authorization, valid));
 
-        if (context.Request.ContentType != "application/x-amz-json-1.1" || !valid)
+        if (context.Request.ContentType != contentType || !valid)
         {
             context.Response.StatusCode = 403;
             await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["__type"] = "InvalidSignatureException", ["message"] = "signature does not match" });
@@ -82,8 +93,20 @@ public sealed class FakeAws : IAsyncDisposable
         if (Intercept is { } intercept && await intercept(context, calls.Count))
             return;
 
-        context.Response.ContentType = "application/x-amz-json-1.1";
+        context.Response.ContentType = contentType;
         var request = JsonNode.Parse(body)!;
+        if (target == StepFunctionsTarget)
+        {
+            if (executionHistories.TryGetValue(request["executionArn"]!.GetValue<string>(), out var history))
+            {
+                await context.Response.WriteAsync(history.ToJsonString());
+                return;
+            }
+            // What Step Functions answers for an execution it does not know.
+            context.Response.StatusCode = 400;
+            await context.Response.WriteAsync(new JsonObject { ["__type"] = "ExecutionDoesNotExist", ["message"] = "Execution Does Not Exist" }.ToJsonString());
+            return;
+        }
         if (target == "AmazonEC2ContainerServiceV20141113.DescribeTaskDefinition"
             && !taskDefinitions.ContainsKey(request["taskDefinition"]!.GetValue<string>()))
         {

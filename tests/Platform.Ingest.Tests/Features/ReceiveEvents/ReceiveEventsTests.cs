@@ -188,6 +188,48 @@ public class ReceiveEventsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_Step_Functions_execution_status_change_is_normalized_and_sent_to_history()
+    {
+        // Shape: the Step Functions developer guide's "Execution Status Change" examples (StepFunctionsSamples).
+        var sfn = new StepFunctionsSamples();
+        var failed = sfn.StatusChange("nightly-etl", "run-42", "FAILED", start, start.AddMinutes(12), "States.TaskFailed", "{\"TaskArn\":\"x\"}");
+        var running = sfn.StatusChange("nightly-etl", "run-43", "RUNNING", start);
+
+        var response = await app.CreateAuthorizedClient().PostAsync("/events", Json(new JsonArray(failed, running)));
+
+        Assert.Equal(new JsonObject { ["accepted"] = 2, ["ignored"] = 0 }.ToJsonString(), await response.Content.ReadAsStringAsync());
+        var changes = Assert.Single(app.SentBatches()).ExecutionChanges!;
+        Assert.Equal(2, changes.Count);
+        var end = changes.Single(c => c.Status == "FAILED");
+        Assert.Equal(sfn.ExecutionArn("nightly-etl", "run-42"), end.ExecutionArn);
+        Assert.Equal("nightly-etl", end.StateMachineName);
+        Assert.Equal((start, start.AddMinutes(12)), (end.StartDate, end.StopDate!.Value));
+        Assert.Equal(("States.TaskFailed", "{\"TaskArn\":\"x\"}"), (end.Error, end.Cause));
+        Assert.Null(changes.Single(c => c.Status == "RUNNING").StopDate);
+    }
+
+    [Fact]
+    public async Task A_Step_Functions_event_that_is_not_as_AWS_writes_it_is_a_400_naming_the_field()
+    {
+        var sfn = new StepFunctionsSamples();
+        var unknownStatus = sfn.StatusChange("etl", "a", "EXPLODED", start, start.AddMinutes(1));
+        var noStop = sfn.StatusChange("etl", "b", "FAILED", start);
+        var notAMachine = sfn.StatusChange("etl", "c", "RUNNING", start);
+        notAMachine["detail"]!["stateMachineArn"] = "arn:aws:lambda:eu-west-1:123456789012:function:etl";
+        var textDate = sfn.StatusChange("etl", "d", "RUNNING", start);
+        textDate["detail"]!["startDate"] = "yesterday";
+
+        var response = await app.CreateAuthorizedClient().PostAsync("/events", Json(new JsonArray(unknownStatus, noStop, notAMachine, textDate)));
+
+        var problem = await AssertProblem(response, HttpStatusCode.BadRequest, "$[0].detail.status: 'EXPLODED' is not one of RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED.");
+        var errors = problem.GetProperty("errors").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Contains("$[1].detail.stopDate: required for an execution that ended (FAILED).", errors);
+        Assert.Contains(errors, e => e!.StartsWith("$[2].detail.stateMachineArn: ", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e!.StartsWith("$[3].detail.startDate: has the wrong type", StringComparison.Ordinal));
+        Assert.Empty(app.SentBatches());
+    }
+
+    [Fact]
     public async Task Other_events_are_acknowledged_and_counted_as_ignored()
     {
         var emptyRunTask = ecs.LaunchFailure("etl", start);

@@ -43,6 +43,34 @@ public class UntrustedTextTests(PostgresFixture postgres) : NotifierTestBase(pos
     }
 
     [Fact]
+    public async Task A_failed_Step_Functions_execution_names_its_state_error_cause_and_last_task_and_its_text_stays_inert()
+    {
+        const string execution = "arn:aws:states:eu-west-1:123456789012:execution:nightly-etl:run-42";
+        var failed = NotifierApp.Failed("nightly-etl", Day.AddHours(2)) with
+        {
+            Kind = FailureKind.Failed,
+            Reason = "States.TaskFailed",
+            Execution = new ExecutionOutcome(execution, "arn:aws:states:eu-west-1:123456789012:stateMachine:nightly-etl", "transform",
+                "States.TaskFailed", "{\"StoppedReason\":\"" + Attack + "\"}" + new string('c', 3_000),
+                "arn:aws:ecs:eu-west-1:123456789012:task/batch/x-t3", 3),
+        };
+        await App.PublishAsync(failed);
+
+        var post = Assert.Single(await WaitForPostsAsync(1));
+        await SettleAsync();
+        Assert.Empty(Slack.RefusedBlocks);
+        Assert.Contains("nightly-etl failed in state transform: States.TaskFailed", post.Text);
+        Assert.Contains("Task attempts failed", post.BlockText);
+        Assert.Contains("states/home?region=eu-west-1#/v2/executions/details/" + Uri.EscapeDataString(execution), post.BlockText);
+        Assert.Contains("ecs/v2/clusters/batch/tasks/x-t3", post.BlockText);
+        foreach (var text in EveryText(post))
+        {
+            Assert.DoesNotContain("<!channel>", text);
+            Assert.DoesNotContain("<https://evil.example", text);
+        }
+    }
+
+    [Fact]
     public async Task Values_over_Slacks_limits_are_cut_to_fit_and_the_alert_is_posted()
     {
         var longReason = new string('x', 5_000) + "🔥";
