@@ -81,11 +81,35 @@ public class PlatformStackTests
         Assert.Equal(["batch", "reports", "arn:aws:ecs:eu-west-1:123456789012:cluster/batch", "arn:aws:ecs:eu-west-1:123456789012:cluster/reports"],
             calls["EventPattern"]!["detail"]!["requestParameters"]!["cluster"]!.AsArray().Select(a => a!.GetValue<string>()));
         Assert.All(rules, r => Assert.NotNull(r["Targets"]![0]!["DeadLetterConfig"]));
+        // No state machine monitored, no Step Functions rule and no permission to read executions.
+        Assert.DoesNotContain("states:", Resources(template, "AWS::IAM::Policy").Select(p => p.ToJsonString()).Aggregate("", string.Concat));
         Assert.Contains(Resources(template, "AWS::SQS::Queue"), q => q["Properties"]!["RedrivePolicy"]?["maxReceiveCount"]?.GetValue<int>() == 5);
         // The events queue's DLQ alarms (beside the bus's error and dead-letter queues, whose names the services give them).
         Assert.Single(Resources(template, "AWS::CloudWatch::Alarm"), a => a["Properties"]!["MetricName"]?.GetValue<string>() == "ApproximateNumberOfMessagesVisible"
             && a["Properties"]!["Dimensions"]![0]!["Value"] is JsonObject);
         Assert.All(Resources(template, "AWS::Logs::LogGroup"), g => Assert.Equal(30, g["Properties"]!["RetentionInDays"]!.GetValue<int>()));
+    }
+
+    [Fact]
+    public void Monitored_state_machines_bring_their_execution_events_and_history_may_read_only_their_executions()
+    {
+        foreach (var variant in new[] { "full", "small" })
+        {
+            var context = Context(variant);
+            context["monitoredStateMachines"] = "nightly-etl,exports";
+            var (_, template) = Synth(context);
+
+            var rule = Assert.Single(Resources(template, "AWS::Events::Rule").Select(r => r["Properties"]!),
+                r => r["EventPattern"]!["source"]![0]!.GetValue<string>() == "aws.states");
+            Assert.Equal("Step Functions Execution Status Change", rule["EventPattern"]!["detail-type"]![0]!.GetValue<string>());
+            Assert.Equal(["arn:aws:states:eu-west-1:123456789012:stateMachine:nightly-etl", "arn:aws:states:eu-west-1:123456789012:stateMachine:exports"],
+                rule["EventPattern"]!["detail"]!["stateMachineArn"]!.AsArray().Select(a => a!.GetValue<string>()));
+            Assert.NotNull(rule["Targets"]![0]!["DeadLetterConfig"]);
+            var read = Assert.Single(Resources(template, "AWS::IAM::Policy").SelectMany(Statements), s => Actions(s).Any(a => a.StartsWith("states:", StringComparison.Ordinal)));
+            Assert.Equal(["states:GetExecutionHistory"], Actions(read));
+            Assert.Equal(["arn:aws:states:eu-west-1:123456789012:execution:nightly-etl:*", "arn:aws:states:eu-west-1:123456789012:execution:exports:*"],
+                read["Resource"]!.AsArray().Select(r => r!.GetValue<string>()));
+        }
     }
 
     [Fact]

@@ -52,6 +52,12 @@ public sealed record PlatformSettings
     /// <summary>The clusters whose tasks are watched: events are taken from them, and retry may act only on them.</summary>
     public required IReadOnlyList<string> MonitoredClusters { get; init; }
 
+    /// <summary>
+    /// The Step Functions state machines (names) whose executions are runs: their status changes are taken, and history
+    /// may read their executions' histories. Empty: none.
+    /// </summary>
+    public IReadOnlyList<string> MonitoredStateMachines { get; init; } = [];
+
     /// <summary>The task and execution roles of the monitored task definitions: retry may pass only these to ECS.</summary>
     public IReadOnlyList<string> MonitoredTaskRoleArns { get; init; } = [];
 
@@ -96,6 +102,7 @@ public sealed record PlatformSettings
             PrivateSubnetIds = List("privateSubnetIds"),
             MonitoredClusters = List("monitoredClusters") is { Count: > 0 } clusters ? clusters : throw new ArgumentException("CDK context 'monitoredClusters' is required."),
             MonitoredTaskRoleArns = List("monitoredTaskRoleArns"),
+            MonitoredStateMachines = List("monitoredStateMachines"),
             ImageRegistry = Required("imageRegistry"),
             ImageTag = Get("imageTag") ?? "latest",
             PlatformConfigFile = Get("platformConfigFile"),

@@ -275,6 +275,8 @@ public sealed partial class PlatformStack : Stack
     [System.Text.RegularExpressions.GeneratedRegex(@"^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?$")]
     private static partial System.Text.RegularExpressions.Regex EcrRegistry();
 
+    private string[] StateMachineArns => [.. settings.MonitoredStateMachines.Select(m => $"arn:aws:states:{settings.Region}:{settings.Account}:stateMachine:{m}")];
+
     private string[] ClusterArns => [.. settings.MonitoredClusters.Select(c => $"arn:aws:ecs:{settings.Region}:{settings.Account}:cluster/{c}")];
 
     /// <summary>PostgreSQL: its connection string without the password, and the generated secret that holds the password.</summary>
@@ -382,7 +384,19 @@ public sealed partial class PlatformStack : Stack
             },
             Targets = [target],
         });
-        Alarm("EventsDeadLettersAlarm", "Events that EventBridge could not deliver or ingest could not read are waiting in the DLQ",
+        if (settings.MonitoredStateMachines.Count > 0)
+            new Rule(this, "ExecutionStatusChanges", new RuleProps
+            {
+                Description = "Step Functions execution status changes of the monitored state machines",
+                EventPattern = new EventPattern
+                {
+                    Source = ["aws.states"],
+                    DetailType = ["Step Functions Execution Status Change"],
+                    Detail = new Dictionary<string, object> { ["stateMachineArn"] = StateMachineArns },
+                },
+                Targets = [target],
+            });
+                Alarm("EventsDeadLettersAlarm", "Events that EventBridge could not deliver or ingest could not read are waiting in the DLQ",
             dlq.MetricApproximateNumberOfMessagesVisible(new MetricOptions { Period = Duration.Minutes(5) }), threshold: 1, periods: 1);
         // A stalled pipeline: ingest not reading (stopped, crash-looping, or behind).
         Alarm("EventsQueueStalledAlarm", "The oldest event in the events queue has waited more than 5 minutes: ingest is not reading it",
@@ -486,8 +500,17 @@ public sealed partial class PlatformStack : Stack
     /// History reads which containers of a task definition are essential. DescribeTaskDefinition has no resource-level
     /// permissions (the Service Authorization Reference lists no resource type for it), hence <c>*</c>; it reads, never changes.
     /// </summary>
-    private static void AllowReadingTaskDefinitions(Role role) =>
+    private void AllowReadingTaskDefinitions(Role role)
+    {
         role.AddToPolicy(new PolicyStatement(new PolicyStatementProps { Actions = ["ecs:DescribeTaskDefinition"], Resources = ["*"] }));
+        // And, once an execution of a monitored state machine ended, its history: which state failed, which tasks it ran.
+        if (settings.MonitoredStateMachines.Count > 0)
+            role.AddToPolicy(new PolicyStatement(new PolicyStatementProps
+            {
+                Actions = ["states:GetExecutionHistory"],
+                Resources = [.. settings.MonitoredStateMachines.Select(m => $"arn:aws:states:{settings.Region}:{settings.Account}:execution:{m}:*")],
+            }));
+    }
 
     /// <summary>
     /// Retry alone may call ECS: RunTask, StopTask and DescribeTasks on the monitored clusters, and pass only their roles;

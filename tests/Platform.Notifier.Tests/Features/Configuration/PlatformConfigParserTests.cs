@@ -141,6 +141,30 @@ public class PlatformConfigParserTests
     }
 
     [Fact]
+    public void A_monitor_matches_Step_Functions_executions_by_state_machine_and_not_tasks_as_well()
+    {
+        var config = PlatformConfigParser.Parse("""
+            monitors:
+              - job: etl-pipeline
+                match: { stateMachine: "nightly-*" }
+              - job: reports
+                match: { family: "nightly-*" }
+            """, "p.yaml", Environment.GetValueOrDefault);
+
+        Assert.Equal("etl-pipeline", config.JobForStateMachine("nightly-etl"));
+        Assert.Equal("weekly-etl", config.JobForStateMachine("weekly-etl"));
+        // A task named like the state machine is still a task: the stateMachine monitor does not take it.
+        Assert.Equal("reports", config.JobFor("nightly-etl", "batch"));
+
+        var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("""
+            monitors:
+              - job: both
+                match: { stateMachine: "etl", family: "etl" }
+            """, "p.yaml", Environment.GetValueOrDefault));
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:3: monitors[0].match: stateMachine matches executions, family and cluster match ECS tasks", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_failure_kind_that_cannot_be_retried_and_a_zero_timeout_are_named_with_their_lines()
     {
         var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("""
