@@ -73,18 +73,28 @@ public sealed class StepFunctionsSamples(string account = "123456789012", string
     /// the other from <paramref name="start"/>), started by Step Functions; each step's task definition family is named
     /// like its state.
     /// </summary>
-    public List<JsonObject> TaskEvents(DateTimeOffset start, TimeSpan taskLength, params TaskStep[] steps)
+    public List<JsonObject> TaskEvents(DateTimeOffset start, TimeSpan taskLength, params TaskStep[] steps) =>
+        TaskEvents(start, taskLength, TimeSpan.FromSeconds(30), 1, steps);
+
+    /// <param name="gap">Between one task's stop and the next one's creation (a Retry's interval).</param>
+    /// <param name="pace">Scales ECS's own lifecycle steps (<see cref="EcsEventFactory.SimulatorPace"/>).</param>
+    public List<JsonObject> TaskEvents(DateTimeOffset start, TimeSpan taskLength, TimeSpan gap, double pace, params TaskStep[] steps)
     {
         var events = new List<JsonObject>();
         var at = start;
         foreach (var (state, attempt) in steps.SelectMany(s => s.Attempts.Select(a => (s.State, a))))
         {
-            events.AddRange(ecs.Run(state, at, taskLength, attempt.ExitCode == 0 ? RunEnding.Success : RunEnding.ExitCode, taskId: attempt.TaskId,
-                exitCode: attempt.ExitCode, startedBy: StartedBy));
-            at += taskLength + TimeSpan.FromSeconds(30);
+            var run = ecs.Run(state, at, taskLength, attempt.ExitCode == 0 ? RunEnding.Success : RunEnding.ExitCode, taskId: attempt.TaskId,
+                exitCode: attempt.ExitCode, startedBy: StartedBy, pace: pace);
+            events.AddRange(run);
+            at = UpdatedAt(run[^1]) + gap;
         }
         return events;
     }
+
+    /// <summary>When an ECS event says it happened (<c>detail.updatedAt</c>), or an execution's event (<c>time</c>).</summary>
+    public static DateTimeOffset UpdatedAt(JsonObject e) => DateTimeOffset.Parse(
+        (e["detail"]?["updatedAt"] ?? e["time"])!.GetValue<string>(), CultureInfo.InvariantCulture);
 
     /// <summary>
     /// GetExecutionHistory's response for an execution that ran <paramref name="steps"/> in order: each attempt a

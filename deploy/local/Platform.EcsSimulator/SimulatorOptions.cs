@@ -21,6 +21,9 @@ public sealed class SimulatorOptions
 
     /// <summary>Behaviour by task definition family; families not listed run for 5 s and exit 0.</summary>
     public Dictionary<string, SimulatedJob> Jobs { get; set; } = [];
+
+    /// <summary>Step Functions state machines whose executions run tasks here, by name.</summary>
+    public Dictionary<string, SimulatedStateMachine> StateMachines { get; set; } = [];
 }
 
 public sealed class SimulatedJob

@@ -50,8 +50,20 @@ public sealed partial class ExecutionLinker(
                 claimed[attempt.TaskArn] = new ExecutionOfTask(attempt.TaskArn, execution.Id, attempt.State);
         }
         session.Store(claimed.Values.ToArray());
-        await SettleHeldAsync(session, held, open.Where(o => !done.Contains(o.Id)).ToList(), claimed, ct);
+        var known = await SettleHeldAsync(session, held, open.Where(o => !done.Contains(o.Id)).ToList(), claimed, ct);
+        await MarkAttemptsAsync(session, claimed.Values.Concat(known), ct);
         await session.SaveChangesAsync(ct);
+    }
+
+    /// <summary>Each task run an execution claimed shows which execution it was an attempt of (a task whose events come later is marked when they do).</summary>
+    private static async Task MarkAttemptsAsync(IDocumentSession session, IEnumerable<ExecutionOfTask> attempts, CancellationToken ct)
+    {
+        var byTask = attempts.DistinctBy(a => a.Id).ToDictionary(a => a.Id);
+        if (byTask.Count == 0)
+            return;
+        foreach (var run in await session.LoadManyAsync<Run>(ct, byTask.Keys.ToList()))
+            if (run.ExecutionArn is null)
+                session.Store(run with { ExecutionArn = byTask[run.Id].ExecutionArn });
     }
 
     /// <summary>Reads one ended execution's history and stores what it says; null when it is to be read again later.</summary>
@@ -110,13 +122,15 @@ public sealed partial class ExecutionLinker(
     /// its own, once no execution that could have run it is still unread — or once it waited
     /// <see cref="HistoryOptions.AttemptHoldLimit"/>, so an execution whose end never arrives hides nothing for long.
     /// </summary>
-    private async Task SettleHeldAsync(IDocumentSession session, IReadOnlyList<HeldAttempt> held, List<OpenExecution> unread,
+    /// <returns>The held attempts claimed by executions linked before.</returns>
+    private async Task<IReadOnlyList<ExecutionOfTask>> SettleHeldAsync(IDocumentSession session, IReadOnlyList<HeldAttempt> held, List<OpenExecution> unread,
         Dictionary<string, ExecutionOfTask> claimed, CancellationToken ct)
     {
-        if (held.Count == 0)
-            return;
-        var known = (await session.LoadManyAsync<ExecutionOfTask>(ct, held.Select(h => h.Id).Where(id => !claimed.ContainsKey(id)).ToList()))
-            .Select(c => c.Id).ToHashSet();
+        var earlier = held.Select(h => h.Id).Where(id => !claimed.ContainsKey(id)).ToList();
+        if (earlier.Count == 0 && held.Count == 0)
+            return [];
+        var knownClaims = earlier.Count == 0 ? [] : (await session.LoadManyAsync<ExecutionOfTask>(ct, earlier)).ToList();
+        var known = knownClaims.Select(c => c.Id).ToHashSet();
         var now = Clock.GetUtcNow();
         foreach (var attempt in held)
         {
@@ -134,6 +148,7 @@ public sealed partial class ExecutionLinker(
             session.Events.Append(attempt.Id, released);
             session.Delete(attempt);
         }
+        return knownClaims;
     }
 
     [LoggerMessage(LogLevel.Warning, "Reading the history of execution {Execution} failed ({FailedReads} time(s)): {Reason}")]

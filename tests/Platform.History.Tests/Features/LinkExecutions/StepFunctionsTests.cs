@@ -99,7 +99,9 @@ public sealed class StepFunctionsTests(PostgresFixture postgres) : IAsyncLifetim
         Assert.Equal([ecs.TaskArn("b-e1"), ecs.TaskArn("b-t1"), ecs.TaskArn("b-t2"), ecs.TaskArn("b-t3")],
             before["attempts"]!.AsArray().Select(a => a!["taskArn"]!.GetValue<string>()));
         // The tasks are runs of their own jobs too, on their timelines; their failures were the execution's attempts.
-        Assert.Equal(6, (await app.GetArrayAsync("/jobs/transform/runs")).Count(r => r!["status"]!.GetValue<string>() == "failed"));
+        var failedAttempts = (await app.GetArrayAsync("/jobs/transform/runs")).Where(r => r!["status"]!.GetValue<string>() == "failed").ToList();
+        Assert.Equal(6, failedAttempts.Count);
+        Assert.All(failedAttempts, r => Assert.StartsWith(sfn.ExecutionArn("nightly-etl", ""), r!["executionArn"]!.GetValue<string>()));
         Assert.Equal(3, aws.CallsTo("GetExecutionHistory").Count);
         Assert.All(aws.CallsTo("GetExecutionHistory"), call => Assert.True(call.SignatureValid));
     }
