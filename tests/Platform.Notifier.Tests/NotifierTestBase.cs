@@ -23,6 +23,9 @@ public abstract class NotifierTestBase(PostgresFixture postgres) : IAsyncLifetim
 
     protected virtual int StormThreshold => 20;
 
+    /// <summary>The platform file's <c>monitors:</c> section, for tests of per-monitor behaviour.</summary>
+    protected virtual string Monitors => "";
+
     public async Task InitializeAsync()
     {
         Slack = await FakeSlack.StartAsync();
@@ -48,6 +51,7 @@ public abstract class NotifierTestBase(PostgresFixture postgres) : IAsyncLifetim
                 slack: { webhookUrl: "${PLATFORM_SLACK_TEST_DEFAULT_{{id}}}" }
             defaultRoute: everything-else
             storm: { threshold: {{StormThreshold}}, window: 1m }
+            {{Monitors}}
             """);
         App = Start();
         _ = App.Server;

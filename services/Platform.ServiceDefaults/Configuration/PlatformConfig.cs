@@ -67,6 +67,15 @@ public sealed record MonitorConfig(string Job, RetryPolicyConfig LaunchRetry)
 
     /// <summary>A run longer than this is slow, whatever the baseline.</summary>
     public TimeSpan? MaxDuration { get; init; }
+
+    /// <summary>A successful run shorter than this is suspicious (it did nothing?): told like a slow run.</summary>
+    public TimeSpan? MinDuration { get; init; }
+
+    /// <summary>Alert on this many consecutive failures (the ones before listed in the alert); 1: on the first.</summary>
+    public int AlertAfter { get; init; } = 1;
+
+    /// <summary>An open incident recovers after this many consecutive successes; 1: on the first.</summary>
+    public int RecoverAfter { get; init; } = 1;
 }
 
 /// <summary>

@@ -107,10 +107,14 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         var slowFactor = MonitorConfig.DefaultSlowFactor;
         if (factorText is not null && (!double.TryParse(factorText, NumberStyles.Float, CultureInfo.InvariantCulture, out slowFactor) || slowFactor <= 1))
             Error(Child(monitor, "slowFactor")!, path + ".slowFactor", $"'{factorText}' is not a number above 1");
+        var minDuration = Duration(monitor, "minDuration", path + ".minDuration");
+        var alertAfter = Count(monitor, "alertAfter", path + ".alertAfter");
+        var recoverAfter = Count(monitor, "recoverAfter", path + ".recoverAfter");
         return job is null ? null : new MonitorConfig(job, launch ?? RetryPolicyConfig.DefaultLaunch)
         {
             FailureRetry = failure, Timeout = timeout, Match = match, Containers = containers,
             Schedule = schedule, TimeZone = zone, Grace = grace, MaxDuration = maxDuration, SlowFactor = slowFactor,
+            MinDuration = minDuration, AlertAfter = alertAfter, RecoverAfter = recoverAfter,
         };
     }
 
@@ -264,6 +268,16 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
             return secret ? Substitute(scalar, path) : Plain(scalar, path);
         Error(node, path, "must be a single value");
         return null;
+    }
+
+    /// <summary>A count of consecutive runs (alertAfter, recoverAfter): 1 to 100, 1 when absent.</summary>
+    private int Count(YamlMappingNode parent, string key, string path)
+    {
+        var value = Int(parent, key, path) ?? 1;
+        if (value is >= 1 and <= 100)
+            return value;
+        Error(Child(parent, key)!, path, "must be between 1 and 100 (consecutive runs)");
+        return 1;
     }
 
     private int? Int(YamlMappingNode parent, string key, string path)

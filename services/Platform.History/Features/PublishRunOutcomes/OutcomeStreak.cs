@@ -8,12 +8,13 @@ namespace Platform.History.Features.PublishRunOutcomes;
 public sealed record OutcomeStreak(string Id, DateTimeOffset? LastProblemAt, int SuccessesTold)
 {
     /// <summary>
-    /// A success ends an incident (the notifier's only use of it) when it stopped after the last problem. A job whose
-    /// streak is unknown (new, or problems told before streaks were kept) has its first success told, in case an
-    /// incident is open.
+    /// A success ends an incident (the notifier's only use of it) when it stopped after the last problem: the first
+    /// <paramref name="recoverAfter"/> of them are told (a monitor may want that many in a row before it recovers). A
+    /// job whose streak is unknown (new, or problems told before streaks were kept) has its first success told, in case
+    /// an incident is open.
     /// </summary>
-    public static bool Tells(OutcomeStreak? streak, DateTimeOffset stoppedAt) =>
-        streak is null || (streak.LastProblemAt is { } problem && stoppedAt > problem && streak.SuccessesTold < 1);
+    public static bool Tells(OutcomeStreak? streak, DateTimeOffset stoppedAt, int recoverAfter = 1) =>
+        streak is null || (streak.LastProblemAt is { } problem && stoppedAt > problem && streak.SuccessesTold < recoverAfter);
 
     public static OutcomeStreak Told(OutcomeStreak? streak, string job) =>
         streak is null ? new OutcomeStreak(job, null, 1) : streak with { SuccessesTold = streak.SuccessesTold + 1 };

@@ -75,7 +75,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         object? Success(Run run, DateTimeOffset stoppedAt, ExecutionOutcome? execution = null)
         {
             var streak = streaks.GetValueOrDefault(run.Job);
-            if (!OutcomeStreak.Tells(streak, stoppedAt))
+            if (!OutcomeStreak.Tells(streak, stoppedAt, current.MonitorFor(run.Job)?.RecoverAfter ?? 1))
                 return null;
             streaks[run.Job] = OutcomeStreak.Told(streak, run.Job);
             changed.Add(run.Job);
@@ -129,7 +129,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
                 AttemptReleased released when runs.TryGetValue(released.RunId, out var task) => Failure(task, task.StoppedAt ?? task.CreatedAt, false),
                 LaunchFailureRecorded failed => ToMessage(failed),
                 MissedRunArrivedLate late => new RunLate(late.Job, late.Slot, late.RunId, late.CreatedAt),
-                RunSlowDetected slow => new RunSlow(slow.Job, slow.RunId, slow.Cluster, slow.Duration, slow.Baseline, slow.Threshold),
+                RunSlowDetected slow => new RunSlow(slow.Job, slow.RunId, slow.Cluster, slow.Duration, slow.Baseline, slow.Threshold, slow.TooShort),
                 // Only retry's overrun watch takes a start, and only for a job with a timeout on a cluster it watches.
                 RunOpened opened when !opened.Replayed && current.Watches(opened.Cluster) && current.MonitorFor(opened.Job)?.Timeout is not null =>
                     new RunStarted(opened.RunId, opened.Job, opened.Cluster, opened.TaskArn, opened.Region, opened.CreatedAt, opened.StartedBy, opened.Replayed),

@@ -222,10 +222,16 @@ public sealed partial class EcsEventsRecorder(
         {
             var job = JobSummaryProjection.JobOf(data)!;
             var summary = summaries.GetValueOrDefault(job);
-            if (data is RunFinished { Duration: { } duration } finished && naming.SlowThreshold(job, summary?.Baseline) is { } threshold && duration > threshold)
+            if (data is RunFinished { Duration: { } duration } finished)
             {
-                var slow = new RunSlowDetected(job, finished.RunId, runs.GetValueOrDefault(finished.RunId)?.Cluster ?? "", duration, summary?.Baseline, threshold);
-                session.Events.Append("slow:" + finished.RunId, Build(session, slow, DeterministicId.ForRunSlow(finished.RunId)));
+                var cluster = runs.GetValueOrDefault(finished.RunId)?.Cluster ?? "";
+                RunSlowDetected? slow = naming.SlowThreshold(job, summary?.Baseline) is { } threshold && duration > threshold
+                    ? new RunSlowDetected(job, finished.RunId, cluster, duration, summary?.Baseline, threshold)
+                    : finished.Succeeded && naming.MinDuration(job) is { } min && duration < min
+                        ? new RunSlowDetected(job, finished.RunId, cluster, duration, summary?.Baseline, min, TooShort: true)
+                        : null;
+                if (slow is not null)
+                    session.Events.Append("slow:" + finished.RunId, Build(session, slow, DeterministicId.ForRunSlow(finished.RunId)));
             }
             summaries[job] = JobSummaryProjection.Next(summary, job, data);
         }

@@ -55,8 +55,12 @@ public sealed record RunFinished(
     bool Replayed = false,
     bool ClassificationAssumed = false);
 
-/// <summary>A run took longer than its job's baseline × slowFactor, or its monitor's maxDuration (stream <c>slow:&lt;run&gt;</c>).</summary>
-public sealed record RunSlowDetected(string Job, string RunId, string Cluster, TimeSpan Duration, TimeSpan? Baseline, TimeSpan Threshold);
+/// <summary>
+/// A run took longer than its job's baseline × slowFactor, or its monitor's maxDuration; or (<c>TooShort</c>) a successful
+/// run was shorter than its monitor's minDuration (stream <c>slow:&lt;run&gt;</c>).
+/// </summary>
+public sealed record RunSlowDetected(string Job, string RunId, string Cluster, TimeSpan Duration, TimeSpan? Baseline, TimeSpan Threshold,
+    bool TooShort = false);
 
 /// <summary>A Step Functions execution's status change, as received (stream key: the execution ARN).</summary>
 public sealed record ExecutionStatusRecorded(string Job, ExecutionStatusChanged Change);

@@ -33,6 +33,9 @@ public sealed class JobNaming(PlatformConfigSource config)
         };
     }
 
+    /// <summary>A successful run shorter than this is suspicious (its monitor's minDuration).</summary>
+    public TimeSpan? MinDuration(string job) => config.Current.MonitorFor(job)?.MinDuration;
+
     /// <summary>The containers whose exit decides the job's runs (empty: all).</summary>
     public IReadOnlyList<string> DecidingContainers(string job) => config.Current.MonitorFor(job)?.Containers ?? [];
 }

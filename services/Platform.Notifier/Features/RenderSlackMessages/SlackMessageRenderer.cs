@@ -170,13 +170,24 @@ public static class SlackMessageRenderer
             yield return current.ToString();
     }
 
-    public static string SlowText(RunSlow slow) =>
-        $"🐢 {slow.Job} ran {DurationText(slow.Duration)}, " + (slow.Baseline is { } baseline
+    public static string SlowText(RunSlow slow) => slow.TooShort
+        ? $"⚡ {slow.Job} succeeded in only {DurationText(slow.Duration)}, under its minimum of {DurationText(slow.Threshold)}: did it do its work?"
+        : $"🐢 {slow.Job} ran {DurationText(slow.Duration)}, " + (slow.Baseline is { } baseline
             ? $"{(slow.Duration / baseline).ToString("0.0", CultureInfo.InvariantCulture)}× its usual {DurationText(baseline)}"
             : $"over its limit of {DurationText(slow.Threshold)}");
 
     /// <summary>The zone a message names; a zone this machine does not know shows the times in UTC.</summary>
     private static TimeZoneInfo Zone(string id) => TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone) ? zone : TimeZoneInfo.Utc;
+
+    /// <summary>An alert held back by the monitor's alertAfter, with the failures before it listed (oldest first).</summary>
+    public static SlackContent WithEarlierFailures(SlackContent alert, IReadOnlyList<string> earlier)
+    {
+        var blocks = (JsonArray)alert.Blocks.DeepClone();
+        var list = string.Join("\n", earlier.TakeLast(10).Select(line => "• " + Escape(line)));
+        blocks.Insert(Math.Min(2, blocks.Count), Section($"*{earlier.Count + 1} failures in a row*; before this one:\n{list}"));
+        // The alert's text is escaped already.
+        return new SlackContent(Truncate(alert.Text + $" ({earlier.Count + 1} failures in a row)", SlackLimits.Text), blocks);
+    }
 
     public static SlackContent RetryUpdate(string text) => Content(text, [Section(Escape(text))]);
 

@@ -14,10 +14,15 @@ namespace Platform.Notifier.Features.TrackIncidents;
 /// further failures fold into its thread (or a reminder every repeat interval); a success closes it with a recovery
 /// message. Each integration event is handled once: its id is stored in the same commit as its effects.
 /// </summary>
-public sealed class AlertRecorder(INotifierStore store, AlertRouter router, ActiveSilences activeSilences, TimeProvider clock, DeliverySignal signal)
+public sealed class AlertRecorder(INotifierStore store, AlertRouter router, ActiveSilences activeSilences, PlatformConfigSource config,
+    TimeProvider clock, DeliverySignal signal)
 {
     private static long lastSequence;
 
+    /// <remarks>
+    /// A monitor's <c>alertAfter</c> holds the alert back until that many failures came in a row (each kept in
+    /// <see cref="Incident.Pending"/>, listed in the alert); a success in between clears them.
+    /// </remarks>
     public Task RecordFailureAsync(Guid messageId, string job, string cluster, DateTimeOffset failedAt, string summary, Func<RouteConfig, SlackContent> render, CancellationToken ct) =>
         RecordAsync(messageId, job, cluster, ct, on =>
         {
@@ -25,13 +30,24 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Acti
             // An incident whose alert Slack refused for good has told nobody: the next failure alerts anew.
             if (incident is not { Open: true } || on.RootFailed)
             {
-                var alert = NewDelivery(route, job, DeliveryKind.Alert, render(route), summary, messageId, null, silenced, now);
-                session.Store(alert);
-                session.Store(new Incident
+                var pending = incident is { Open: false } ? incident.Pending : [];
+                var line = $"{failedAt.UtcDateTime:yyyy-MM-dd HH:mm} UTC: {summary}";
+                var lastFailureAt = incident is not null && incident.LastFailureAt > failedAt ? incident.LastFailureAt : failedAt;
+                if (incident is not { Open: true } && pending.Count + 1 < AlertAfter(job))
                 {
-                    Id = Incident.IdFor(route.Name, job), Route = route.Name, Job = job, Open = true, OpenedAt = incident is { Open: true } ? incident.OpenedAt : now,
-                    Failures = incident is { Open: true } ? incident.Failures + 1 : 1, RootDeliveryId = alert.Id, LastNotifiedAt = now, LastSummary = summary,
-                    LastFailureAt = failedAt,
+                    session.Store((incident ?? NewIncident(route, job)) with { Pending = [.. pending, line], LastFailureAt = lastFailureAt });
+                    return;
+                }
+                var content = render(route);
+                if (pending.Count > 0)
+                    content = SlackMessageRenderer.WithEarlierFailures(content, pending);
+                var alert = NewDelivery(route, job, DeliveryKind.Alert, content, summary, messageId, null, silenced, now);
+                session.Store(alert);
+                session.Store(NewIncident(route, job) with
+                {
+                    Open = true, OpenedAt = incident is { Open: true } ? incident.OpenedAt : now,
+                    Failures = incident is { Open: true } ? incident.Failures + 1 : pending.Count + 1, RootDeliveryId = alert.Id, LastNotifiedAt = now,
+                    LastSummary = summary, LastFailureAt = lastFailureAt,
                 });
                 return;
             }
@@ -50,15 +66,37 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Acti
                 LastNotifiedAt = update is null ? incident.LastNotifiedAt : now,
                 LastSummary = summary,
                 LastFailureAt = failedAt > incident.LastFailureAt ? failedAt : incident.LastFailureAt,
+                Recovering = 0,
             });
         });
 
+    private int AlertAfter(string job) => config.Current.MonitorFor(job)?.AlertAfter ?? 1;
+
+    private int RecoverAfter(string job) => config.Current.MonitorFor(job)?.RecoverAfter ?? 1;
+
+    private static Incident NewIncident(RouteConfig route, string job) => new() { Id = Incident.IdFor(route.Name, job), Route = route.Name, Job = job };
+
+    /// <remarks>
+    /// A success clears failures held back by <c>alertAfter</c>; an open incident recovers on the monitor's
+    /// <c>recoverAfter</c>-th success in a row. A success older than the incident's newest failure changes nothing.
+    /// </remarks>
     public Task RecordSuccessAsync(Guid messageId, RunSucceeded run, CancellationToken ct) =>
         RecordAsync(messageId, run.Job, run.Cluster, ct, on =>
         {
             var (session, route, incident, silenced, now) = on;
-            if (incident is not { Open: true } || (run.StoppedAt ?? now) <= incident.LastFailureAt)
+            if (incident is null || (run.StoppedAt ?? now) <= incident.LastFailureAt)
                 return;
+            if (!incident.Open)
+            {
+                if (incident.Pending.Count > 0)
+                    session.Store(incident with { Pending = [] });
+                return;
+            }
+            if (incident.Recovering + 1 < RecoverAfter(run.Job))
+            {
+                session.Store(incident with { Recovering = incident.Recovering + 1 });
+                return;
+            }
             var content = SlackMessageRenderer.Recovery(run.Job, incident.Failures, run);
             session.Store(NewDelivery(route, run.Job, DeliveryKind.Recovery, content, content.Text, messageId,
                 route.Slack.CanThread ? incident.RootDeliveryId : null, silenced, now));
@@ -96,8 +134,8 @@ public sealed class AlertRecorder(INotifierStore store, AlertRouter router, Acti
         var now = clock.GetUtcNow();
         await using var session = store.LightweightSession();
         var incidents = (await session.LoadManyAsync<Incident>(ct, routes.Select(r => Incident.IdFor(r.Name, job)))).ToDictionary(i => i.Route);
-        // A success is the common case: it costs one read, and no write unless it ends an incident.
-        if (onlyWithOpenIncidents && !incidents.Values.Any(i => i.Open))
+        // A success is the common case: it costs one read, and no write unless it ends an incident (or held failures).
+        if (onlyWithOpenIncidents && !incidents.Values.Any(i => i.Open || i.Pending.Count > 0))
             return;
         var silences = await activeSilences.ListAsync(session, now, ct);
         var roots = incidents.Values.Where(i => i.Open).Select(i => i.RootDeliveryId).ToList();

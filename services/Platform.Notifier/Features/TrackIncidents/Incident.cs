@@ -20,6 +20,15 @@ public sealed record Incident
     /// <summary>When the newest failure of the incident ended: an older success (delivered late) does not end it.</summary>
     public DateTimeOffset LastFailureAt { get; init; }
 
+    /// <summary>
+    /// Consecutive failures not alerted yet, one line each, while fewer than the monitor's <c>alertAfter</c> (the
+    /// incident is not open then); listed in the alert when the next one reaches it. A success clears them.
+    /// </summary>
+    public IReadOnlyList<string> Pending { get; init; } = [];
+
+    /// <summary>Consecutive successes since the last failure of an open incident, while fewer than the monitor's <c>recoverAfter</c>.</summary>
+    public int Recovering { get; init; }
+
     public static string IdFor(string route, string job) => route + "/" + job;
 }
 

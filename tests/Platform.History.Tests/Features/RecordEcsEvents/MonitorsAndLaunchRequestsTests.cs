@@ -29,6 +29,9 @@ public class MonitorsAndLaunchRequestsTests(PostgresFixture postgres) : IAsyncLi
             timeout: 1h
           - job: long-etl
             timeout: 4h
+          - job: quick-check
+            minDuration: 1m
+            recoverAfter: 2
         """);
 
     public Task DisposeAsync()
@@ -127,6 +130,29 @@ public class MonitorsAndLaunchRequestsTests(PostgresFixture postgres) : IAsyncLi
         Assert.Equal(ecs.TaskArn("slow1"), messages[1].RunId);
         Assert.Equal(TimeSpan.FromSeconds(615), messages[1].Baseline);
         Assert.Equal(TimeSpan.FromMinutes(16).Add(TimeSpan.FromSeconds(15)), messages[1].Duration);
+    }
+
+    [Fact]
+    public async Task A_success_shorter_than_minDuration_is_told_like_a_slow_run_and_recoverAfter_successes_are_published()
+    {
+        await using var app = new HistoryApp(postgres, configFile: configFile);
+        await app.PostAsync(ecs.Run("quick-check", day, TimeSpan.FromMinutes(5), RunEnding.ExitCode, taskId: "q0", exitCode: 1));
+        await app.WaitForSummariesAsync(1);
+        for (var i = 1; i <= 3; i++)
+        {
+            await app.PostAsync(ecs.Run("quick-check", day.AddHours(i), TimeSpan.FromSeconds(10), taskId: $"q{i}"));
+            await app.WaitForSummariesAsync(1 + i);
+        }
+        // The marker: a failure stored after them all is published after they were judged.
+        await app.PostAsync(ecs.Run("marker", day.AddHours(5), TimeSpan.FromMinutes(1), RunEnding.ExitCode, taskId: "m", exitCode: 1));
+        await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<RunFailed>().Count(p => p.Context.Message.Job == "marker")), n => n == 1,
+            what: "the marker's RunFailed");
+
+        // recoverAfter: 2: the first two successes after the failure are told (the notifier recovers on the second).
+        Assert.Equal([ecs.TaskArn("q1"), ecs.TaskArn("q2")], app.Harness.Published.Select<RunSucceeded>().Select(p => p.Context.Message.TaskArn).Order());
+        var tooShort = app.Harness.Published.Select<RunSlow>().Select(p => p.Context.Message).ToList();
+        Assert.Equal(3, tooShort.Count);
+        Assert.All(tooShort, slow => Assert.True(slow.TooShort && slow.Threshold == TimeSpan.FromMinutes(1) && slow.Duration < slow.Threshold));
     }
 
     [Fact]

@@ -165,6 +165,30 @@ public class PlatformConfigParserTests
     }
 
     [Fact]
+    public void An_alert_policy_is_read_and_counts_out_of_range_are_named()
+    {
+        var monitor = PlatformConfigParser.Parse("""
+            monitors:
+              - job: etl
+                alertAfter: 3
+                recoverAfter: 2
+                minDuration: 30s
+              - job: plain
+            """, "p.yaml", Environment.GetValueOrDefault);
+        Assert.Equal((3, 2, TimeSpan.FromSeconds(30)), (monitor.MonitorFor("etl")!.AlertAfter, monitor.MonitorFor("etl")!.RecoverAfter, monitor.MonitorFor("etl")!.MinDuration));
+        Assert.Equal((1, 1, (TimeSpan?)null), (monitor.MonitorFor("plain")!.AlertAfter, monitor.MonitorFor("plain")!.RecoverAfter, monitor.MonitorFor("plain")!.MinDuration));
+
+        var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("""
+            monitors:
+              - job: etl
+                alertAfter: 0
+                recoverAfter: 1000
+            """, "p.yaml", Environment.GetValueOrDefault));
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:3: monitors[0].alertAfter: '0' is not a pos", StringComparison.Ordinal));
+        Assert.Contains("p.yaml:4: monitors[0].recoverAfter: must be between 1 and 100 (consecutive runs)", error.Errors);
+    }
+
+    [Fact]
     public void A_failure_kind_that_cannot_be_retried_and_a_zero_timeout_are_named_with_their_lines()
     {
         var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("""
