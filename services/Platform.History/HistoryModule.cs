@@ -37,6 +37,7 @@ public static class HistoryModule
             sp.GetRequiredService<EcsEventsRecorder>().WriteAsync, RecordEcsEventsConsumerDefinition.MaxMessagesPerWrite));
         builder.AddDashboard();
         builder.Services.AddHostedService<MissedRunDetector>();
+        builder.Services.AddHostedService<Features.WatchPipelines.PipelineWatcher>();
         builder.Services.AddSingleton<ProjectionRebuilder>();
         builder.Services.AddSingleton<TimelineExporter>();
         builder.Services.AddPlatformCommand(RebuildCommand.Name, startsHost: false, RebuildCommand.Create);

@@ -43,6 +43,7 @@ public static class HistoryStore
         opts.Events.AddEventType<ExecutionStatusRecorded>();
         opts.Events.AddEventType<ExecutionLinked>();
         opts.Events.AddEventType<AttemptReleased>();
+        opts.Events.AddEventType<Features.WatchPipelines.PipelineSlotSettled>();
 
         opts.Schema.For<Run>()
             .Duplicate(r => r.Job)

@@ -64,6 +64,7 @@ public static class NotifierModule
             x.AddConsumer<DigestReadyConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
             x.AddConsumer<RunSlowConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
             x.AddConsumer<RunLateConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
+            x.AddConsumer<PipelineLateConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
             x.AddConsumer<RelaunchScheduledConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
             x.AddConsumer<TaskRelaunchedConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);
             x.AddConsumer<RelaunchFailedConsumer>().Endpoint(e => e.Name = RunOutcomesEndpoint);

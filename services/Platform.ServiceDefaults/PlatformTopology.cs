@@ -33,6 +33,7 @@ public static class PlatformTopology
         (typeof(RunMissed), NotifierRunOutcomes),
         (typeof(RunSlow), NotifierRunOutcomes),
         (typeof(RunLate), NotifierRunOutcomes),
+        (typeof(PipelineLate), NotifierRunOutcomes),
         (typeof(DigestReady), NotifierRunOutcomes),
         (typeof(LaunchFailed), RetryRunOutcomes),
         (typeof(RunStarted), RetryRunOutcomes),

@@ -22,6 +22,7 @@ public static class PlatformBus
         (History + "RunMissed", "notifier-run-outcomes"),
         (History + "RunSlow", "notifier-run-outcomes"),
         (History + "RunLate", "notifier-run-outcomes"),
+        (History + "PipelineLate", "notifier-run-outcomes"),
         ("Platform_Contracts_Digest-DigestReady", "notifier-run-outcomes"),
         (History + "LaunchFailed", "retry-run-outcomes"),
         (History + "RunStarted", "retry-run-outcomes"),
@@ -43,7 +44,7 @@ public static class PlatformBus
     {
         ["ingest"] = new([], [DeadLettered], ["history-ecs-events"]),
         ["history"] = new(["history-ecs-events", "history-retry-decisions", "history-dead-letters"],
-            [.. new[] { "RunFailed", "LaunchFailed", "RunSucceeded", "RunMissed", "RunSlow", "RunLate", "RunStarted" }.Select(m => History + m), DeadLettered], []),
+            [.. new[] { "RunFailed", "LaunchFailed", "RunSucceeded", "RunMissed", "RunSlow", "RunLate", "RunStarted", "PipelineLate" }.Select(m => History + m), DeadLettered], []),
         ["notifier"] = new(["notifier-run-outcomes"], [DeadLettered], []),
         ["retry"] = new(["retry-run-outcomes"],
             [.. new[] { "RelaunchScheduled", "TaskRelaunched", "RelaunchFailed", "RetriesExhausted", "RunTimedOut" }.Select(m => Retry + m), DeadLettered], []),

@@ -76,6 +76,33 @@ public sealed record MonitorConfig(string Job, RetryPolicyConfig LaunchRetry)
 
     /// <summary>An open incident recovers after this many consecutive successes; 1: on the first.</summary>
     public int RecoverAfter { get; init; } = 1;
+
+    /// <summary>
+    /// A pipeline: these jobs (or state machines' jobs) run in this order for each slot of <see cref="Schedule"/>, and
+    /// the last must have succeeded by <see cref="ReadyBy"/>. Empty: the monitor is a job's.
+    /// </summary>
+    public IReadOnlyList<string> Pipeline { get; init; } = [];
+
+    /// <summary>The time of day, in <see cref="TimeZone"/>, by which a pipeline's slot must be done.</summary>
+    public TimeOnly? ReadyBy { get; init; }
+
+    /// <summary>When a slot of a pipeline must be done: the first <see cref="ReadyBy"/> at or after it, in its time zone.</summary>
+    public DateTimeOffset DeadlineOf(DateTimeOffset slot)
+    {
+        var local = TimeZoneInfo.ConvertTime(slot, TimeZone);
+        var day = local.Date;
+        for (var i = 0; i < 3; i++, day = day.AddDays(1))
+        {
+            var at = day + ReadyBy!.Value.ToTimeSpan();
+            // A wall time that daylight saving skips is taken an hour later, as EventBridge Scheduler does.
+            if (TimeZone.IsInvalidTime(at))
+                at = at.AddHours(1);
+            var deadline = new DateTimeOffset(at, TimeZone.GetUtcOffset(at)).ToUniversalTime();
+            if (deadline >= slot)
+                return deadline;
+        }
+        return slot.AddDays(1);
+    }
 }
 
 /// <summary>

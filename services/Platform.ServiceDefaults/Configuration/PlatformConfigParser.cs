@@ -107,14 +107,27 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         var slowFactor = MonitorConfig.DefaultSlowFactor;
         if (factorText is not null && (!double.TryParse(factorText, NumberStyles.Float, CultureInfo.InvariantCulture, out slowFactor) || slowFactor <= 1))
             Error(Child(monitor, "slowFactor")!, path + ".slowFactor", $"'{factorText}' is not a number above 1");
-        var minDuration = Duration(monitor, "minDuration", path + ".minDuration");
+        var pipeline = Child(monitor, "pipeline") is null ? [] : Strings(monitor, "pipeline", path + ".pipeline");
+        TimeOnly? readyBy = null;
+        if (String(monitor, "readyBy", path + ".readyBy") is { } readyText)
+        {
+            if (TimeOnly.TryParseExact(readyText, ["HH:mm", "H:mm"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var parsed))
+                readyBy = parsed;
+            else
+                Error(Child(monitor, "readyBy")!, path + ".readyBy", $"'{readyText}' is not a time of day (HH:mm, in the monitor's timezone)");
+        }
+        if (Child(monitor, "pipeline") is { } pipelineNode && (pipeline.Count == 0 || schedule is null || readyBy is null))
+            Error(pipelineNode, path + ".pipeline", "a pipeline needs its steps (jobs or state machines, in order), a schedule and readyBy");
+        if (pipeline.Count == 0 && Child(monitor, "readyBy") is { } readyNode && readyBy is not null)
+            Error(readyNode, path + ".readyBy", "readyBy is a pipeline's deadline: give pipeline: [steps] too");
+                var minDuration = Duration(monitor, "minDuration", path + ".minDuration");
         var alertAfter = Count(monitor, "alertAfter", path + ".alertAfter");
         var recoverAfter = Count(monitor, "recoverAfter", path + ".recoverAfter");
         return job is null ? null : new MonitorConfig(job, launch ?? RetryPolicyConfig.DefaultLaunch)
         {
             FailureRetry = failure, Timeout = timeout, Match = match, Containers = containers,
             Schedule = schedule, TimeZone = zone, Grace = grace, MaxDuration = maxDuration, SlowFactor = slowFactor,
-            MinDuration = minDuration, AlertAfter = alertAfter, RecoverAfter = recoverAfter,
+            MinDuration = minDuration, AlertAfter = alertAfter, RecoverAfter = recoverAfter, Pipeline = pipeline, ReadyBy = readyBy,
         };
     }
 

@@ -37,7 +37,10 @@ public sealed partial class MissedRunDetector(
 
     public async Task CheckAsync(CancellationToken ct)
     {
-        var monitors = config.Current.Monitors.Where(m => m.Schedule is not null).ToList();
+        // A pipeline's schedule is its deadline's (PipelineWatcher), and its steps after the first run when the one
+        // before them is done: neither is missed on its own.
+        var downstream = config.Current.Monitors.SelectMany(m => m.Pipeline.Skip(1)).ToHashSet();
+        var monitors = config.Current.Monitors.Where(m => m.Schedule is not null && m.Pipeline.Count == 0 && !downstream.Contains(m.Job)).ToList();
         if (monitors.Count == 0)
             return;
         var now = Clock.GetUtcNow();

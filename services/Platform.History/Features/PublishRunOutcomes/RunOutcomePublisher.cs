@@ -9,6 +9,7 @@ using Platform.History.Features.DetectMissedRuns;
 using Platform.History.Features.LinkExecutions;
 using Platform.History.Features.RecordEcsEvents;
 using Platform.History.Features.TrackRuns;
+using Platform.History.Features.WatchPipelines;
 using Platform.ServiceDefaults.Configuration;
 
 namespace Platform.History.Features.PublishRunOutcomes;
@@ -47,6 +48,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         IncludeType<MissedRunArrivedLate>();
         IncludeType<ExecutionLinked>();
         IncludeType<AttemptReleased>();
+        IncludeType<PipelineSlotSettled>();
         Options.BatchSize = 500;
     }
 
@@ -61,7 +63,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
         var runs = await LoadAsync<Run>(operations, runIds, r => r.Id, cancellationToken);
         var requests = await LoadAsync<LaunchRequest>(operations, finished.Where(f => !f.Succeeded).Select(f => f.RunId), r => r.Id, cancellationToken);
         var jobs = runs.Values.Select(r => r.Job).Concat(data.OfType<LaunchFailureRecorded>().Select(l => l.Job))
-            .Concat(data.OfType<RunMissedRecorded>().Select(m => m.Job));
+            .Concat(data.OfType<RunMissedRecorded>().Select(m => m.Job)).Concat(data.OfType<PipelineSlotSettled>().Select(p => p.Pipeline));
         var streaks = await LoadAsync<OutcomeStreak>(operations, jobs, s => s.Id, cancellationToken);
         var changed = new HashSet<string>();
         var current = config.Current;
@@ -119,6 +121,24 @@ public sealed class RunOutcomePublisher : SubscriptionBase
                 : Failure(execution, stoppedAt, false, link.Outcome, link.Outcome.LastTaskArn is { } last ? runs.GetValueOrDefault(last) : null);
         }
 
+        // A pipeline's slot: late is a problem of the pipeline (alerted once); ready may end the incident a late one opened.
+        object? Pipeline(PipelineSlotSettled slot)
+        {
+            if (!slot.Ready)
+            {
+                Problem(slot.Pipeline, slot.Deadline);
+                return new PipelineLate(slot.Pipeline, slot.Slot, slot.Deadline, slot.TimeZone, slot.Culprit!, slot.Steps);
+            }
+            var readyAt = slot.ReadyAt ?? slot.Deadline;
+            var streak = streaks.GetValueOrDefault(slot.Pipeline);
+            if (streak is null || !OutcomeStreak.Tells(streak, readyAt, current.MonitorFor(slot.Pipeline)?.RecoverAfter ?? 1))
+                return null;
+            streaks[slot.Pipeline] = OutcomeStreak.Told(streak, slot.Pipeline);
+            changed.Add(slot.Pipeline);
+            var id = $"pipeline:{slot.Pipeline}:{slot.Slot.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
+            return new RunSucceeded(id, slot.Pipeline, "", id, "", "", "", null, slot.Slot, slot.Slot, readyAt, readyAt - slot.Slot);
+        }
+
         var publishes = new List<Task>(page.Events.Count);
         foreach (var e in page.Events)
         {
@@ -126,6 +146,7 @@ public sealed class RunOutcomePublisher : SubscriptionBase
             {
                 RunFinished done when runs.TryGetValue(done.RunId, out var run) => Finished(done, run),
                 ExecutionLinked link when runs.TryGetValue(link.Outcome.ExecutionArn, out var execution) => Linked(link, execution),
+                PipelineSlotSettled slot => Pipeline(slot),
                 AttemptReleased released when runs.TryGetValue(released.RunId, out var task) => Failure(task, task.StoppedAt ?? task.CreatedAt, false),
                 LaunchFailureRecorded failed => ToMessage(failed),
                 MissedRunArrivedLate late => new RunLate(late.Job, late.Slot, late.RunId, late.CreatedAt),

@@ -21,6 +21,8 @@ public static class DeterministicId
 
     public static Guid ForRetryDecision(string key) => Create("retry-decision:" + key);
 
+    public static Guid ForPipelineSlot(string key) => Create("pipeline-slot:" + key);
+
     public static Guid ForExecutionLinked(string executionArn) => Create("execution-linked:" + executionArn);
 
     public static Guid ForAttemptReleased(string runId) => Create("attempt-released:" + runId);

@@ -112,6 +112,28 @@ public static class SlackMessageRenderer
         return Content($"🕳️ {missed.Job} {what}", blocks);
     }
 
+    /// <summary>A pipeline not ready by its deadline: the step that was not done, and where every step stood.</summary>
+    public static SlackContent PipelineLate(PipelineLate late, RouteConfig route)
+    {
+        var zone = Zone(late.TimeZone);
+        var deadline = TimeZoneInfo.ConvertTime(late.Deadline, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        var slot = TimeZoneInfo.ConvertTime(late.Slot, zone).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture);
+        var step = late.Step.State switch
+        {
+            "failed" => $"{late.Step.Step} failed{(late.Step.Reason is { Length: > 0 } r ? ": " + r : "")}",
+            "running" => $"{late.Step.Step} is still running",
+            _ => $"{late.Step.Step} never started",
+        };
+        var icon = new Dictionary<string, string> { ["succeeded"] = "✅", ["failed"] = "🔴", ["running"] = "⏳" };
+        var blocks = new JsonArray
+        {
+            Header($"🕖 {late.Pipeline} not ready by {deadline}"),
+            Section($"*{Escape(late.Pipeline)}* (run due {Escape(slot)} {Escape(late.TimeZone)}) was not ready by {Escape(deadline)}: *{Escape(step)}*" + Mention(route)),
+            Section("*Steps*\n" + string.Join("\n", late.Steps.Select(s => $"{icon.GetValueOrDefault(s.State, "⚪")} `{Escape(s.Step)}`: {Escape(s.State)}"))),
+        };
+        return Content($"🕖 {late.Pipeline} not ready by {deadline} {late.TimeZone}: {step}", blocks);
+    }
+
     /// <summary>
     /// One digest, as many messages as Slack's limits need (a route of a thousand jobs is several): each job's line is
     /// in one of them, and each says which part it is.

@@ -64,6 +64,17 @@ public sealed class RunLateConsumer(AlertRecorder recorder) : IConsumer<RunLate>
     }
 }
 
+/// <summary>A pipeline not ready by its deadline is a failure of the pipeline: one alert naming the step that was not done.</summary>
+public sealed class PipelineLateConsumer(AlertRecorder recorder) : IConsumer<PipelineLate>
+{
+    public Task Consume(ConsumeContext<PipelineLate> context)
+    {
+        var late = context.Message;
+        return recorder.RecordFailureAsync(RunFailedConsumer.MessageIdOf(context), late.Pipeline, "", late.Deadline,
+            $"not ready by its deadline: {late.Step.Step} {late.Step.State}", route => SlackMessageRenderer.PipelineLate(late, route), context.CancellationToken);
+    }
+}
+
 public sealed class DigestReadyConsumer(AlertRecorder recorder) : IConsumer<DigestReady>
 {
     public Task Consume(ConsumeContext<DigestReady> context)

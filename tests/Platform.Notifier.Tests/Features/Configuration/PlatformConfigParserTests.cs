@@ -189,6 +189,39 @@ public class PlatformConfigParserTests
     }
 
     [Fact]
+    public void A_pipeline_needs_steps_a_schedule_and_readyBy_and_its_deadline_is_the_next_readyBy_in_its_zone()
+    {
+        var config = PlatformConfigParser.Parse("""
+            monitors:
+              - job: nightly-etl
+                pipeline: [extract, transform, load]
+                schedule: cron(0 23 * * ? *)
+                timezone: Europe/Berlin
+                readyBy: "07:00"
+            """, "p.yaml", Environment.GetValueOrDefault);
+        var pipeline = config.MonitorFor("nightly-etl")!;
+        Assert.Equal(["extract", "transform", "load"], pipeline.Pipeline);
+        // The 23:00 run is due by 07:00 the next morning (Berlin, UTC+1 in November; UTC+2 in summer).
+        Assert.Equal(DateTimeOffset.Parse("2026-11-21T06:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
+            pipeline.DeadlineOf(DateTimeOffset.Parse("2026-11-20T22:00:00Z", System.Globalization.CultureInfo.InvariantCulture)));
+        Assert.Equal(DateTimeOffset.Parse("2026-07-02T05:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
+            pipeline.DeadlineOf(DateTimeOffset.Parse("2026-07-01T21:00:00Z", System.Globalization.CultureInfo.InvariantCulture)));
+
+        var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("""
+            monitors:
+              - job: a
+                pipeline: [x, y]
+              - job: b
+                readyBy: "7 o'clock"
+              - job: c
+                readyBy: "07:00"
+            """, "p.yaml", Environment.GetValueOrDefault));
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:3: monitors[0].pipeline: a pipeline needs its steps", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:5: monitors[1].readyBy: '7 o'clock' is not a time of day", StringComparison.Ordinal));
+        Assert.Contains(error.Errors, e => e.StartsWith("p.yaml:7: monitors[2].readyBy: readyBy is a pipeline's deadline", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void A_failure_kind_that_cannot_be_retried_and_a_zero_timeout_are_named_with_their_lines()
     {
         var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("""

@@ -59,6 +59,23 @@ public class AlertingTests(PostgresFixture postgres) : NotifierTestBase(postgres
     }
 
     [Fact]
+    public async Task A_pipeline_not_ready_by_its_deadline_is_one_alert_naming_the_step_and_showing_every_step()
+    {
+        var late = new PipelineLate("etl-nightly", Day.AddHours(1), Day.AddHours(6), "Europe/Berlin", new PipelineStep("transform", "failed", "app exited with code 3"),
+            [new PipelineStep("extract", "succeeded"), new PipelineStep("transform", "failed", "app exited with code 3"), new PipelineStep("load", "not started")]);
+        var id = Guid.NewGuid();
+        await App.PublishAsync(late, id);
+        await App.PublishAsync(late, id);
+
+        var post = Assert.Single(await WaitForPostsAsync(1));
+        await SettleAsync();
+        Assert.Single(Slack.Posts);
+        Assert.Contains("B000DATA", post.Path);
+        Assert.Equal("🕖 etl-nightly not ready by 2026-11-20 07:00 Europe/Berlin: transform failed: app exited with code 3", post.Text);
+        Assert.Contains("`load`: not started", post.BlockText);
+    }
+
+    [Fact]
     public async Task A_slow_run_is_posted_once_with_how_much_slower_it_was()
     {
         var slow = new RunSlow("etl-orders", "arn:aws:ecs:eu-west-1:123456789012:task/batch/s1", "batch", TimeSpan.FromSeconds(975), TimeSpan.FromSeconds(615), TimeSpan.FromSeconds(922));
