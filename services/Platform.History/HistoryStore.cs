@@ -56,6 +56,7 @@ public static class HistoryStore
         opts.Schema.For<OpenExecution>();
         opts.Schema.For<HeldAttempt>();
         opts.Schema.For<ExecutionOfTask>();
+        opts.Schema.For<Features.WatchPipelines.PipelineStatus>();
         opts.Schema.For<Features.ReadTaskDefinitions.TaskDefinitionContainers>();
         opts.Schema.For<MissedSlot>().Duplicate(m => m.Job).Duplicate(m => m.Slot);
         opts.Schema.For<ScheduleCursor>();

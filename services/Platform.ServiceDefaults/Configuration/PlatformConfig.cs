@@ -86,9 +86,17 @@ public sealed record MonitorConfig(string Job, RetryPolicyConfig LaunchRetry)
     /// <summary>The time of day, in <see cref="TimeZone"/>, by which a pipeline's slot must be done.</summary>
     public TimeOnly? ReadyBy { get; init; }
 
-    /// <summary>When a slot of a pipeline must be done: the first <see cref="ReadyBy"/> at or after it, in its time zone.</summary>
+    /// <summary>Or: how long after its slot a pipeline's slot must be done (for pipelines run more often than daily).</summary>
+    public TimeSpan? ReadyWithin { get; init; }
+
+    /// <summary>
+    /// When a slot of a pipeline must be done: the first <see cref="ReadyBy"/> at or after it, in its time zone, or
+    /// <see cref="ReadyWithin"/> after it.
+    /// </summary>
     public DateTimeOffset DeadlineOf(DateTimeOffset slot)
     {
+        if (ReadyWithin is { } within)
+            return (slot + within).ToUniversalTime();
         var local = TimeZoneInfo.ConvertTime(slot, TimeZone);
         var day = local.Date;
         for (var i = 0; i < 3; i++, day = day.AddDays(1))

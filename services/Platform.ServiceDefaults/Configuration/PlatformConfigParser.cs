@@ -116,10 +116,13 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
             else
                 Error(Child(monitor, "readyBy")!, path + ".readyBy", $"'{readyText}' is not a time of day (HH:mm, in the monitor's timezone)");
         }
-        if (Child(monitor, "pipeline") is { } pipelineNode && (pipeline.Count == 0 || schedule is null || readyBy is null))
-            Error(pipelineNode, path + ".pipeline", "a pipeline needs its steps (jobs or state machines, in order), a schedule and readyBy");
+        var readyWithin = Duration(monitor, "readyWithin", path + ".readyWithin");
+        if (Child(monitor, "pipeline") is { } pipelineNode && (pipeline.Count == 0 || schedule is null || (readyBy ?? (object?)readyWithin) is null))
+            Error(pipelineNode, path + ".pipeline", "a pipeline needs its steps (jobs or state machines, in order), a schedule and readyBy (or readyWithin)");
         if (pipeline.Count == 0 && Child(monitor, "readyBy") is { } readyNode && readyBy is not null)
             Error(readyNode, path + ".readyBy", "readyBy is a pipeline's deadline: give pipeline: [steps] too");
+        if (readyBy is not null && readyWithin is not null)
+            Error(Child(monitor, "readyWithin")!, path + ".readyWithin", "give readyBy (a time of day) or readyWithin (a duration after the slot), not both");
                 var minDuration = Duration(monitor, "minDuration", path + ".minDuration");
         var alertAfter = Count(monitor, "alertAfter", path + ".alertAfter");
         var recoverAfter = Count(monitor, "recoverAfter", path + ".recoverAfter");
@@ -127,7 +130,7 @@ public sealed partial class PlatformConfigParser(string fileName, Func<string, s
         {
             FailureRetry = failure, Timeout = timeout, Match = match, Containers = containers,
             Schedule = schedule, TimeZone = zone, Grace = grace, MaxDuration = maxDuration, SlowFactor = slowFactor,
-            MinDuration = minDuration, AlertAfter = alertAfter, RecoverAfter = recoverAfter, Pipeline = pipeline, ReadyBy = readyBy,
+            MinDuration = minDuration, AlertAfter = alertAfter, RecoverAfter = recoverAfter, Pipeline = pipeline, ReadyBy = readyBy, ReadyWithin = readyWithin,
         };
     }
 

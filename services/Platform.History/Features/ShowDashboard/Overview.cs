@@ -23,12 +23,22 @@ public sealed record JobRow(JobSummary Job, IReadOnlyList<string> Routes, int Su
     public int Attention => Array.IndexOf(OverviewFilter.Statuses, Status) is var i and >= 0 ? i : OverviewFilter.Statuses.Length;
 }
 
+/// <summary>A pipeline on the overview: its steps in order, and how its last settled slot went.</summary>
+public sealed record PipelineRow(string Name, IReadOnlyList<string> Steps, WatchPipelines.PipelineStatus? Last, DateTimeOffset? NextDeadline)
+{
+    public string Status => Last is null ? "unknown" : Last.Ready ? "ok" : "late";
+
+    public string StateOf(string step) => Last?.Steps.FirstOrDefault(s => s.Step == step)?.State ?? "unknown";
+}
+
 public sealed record OverviewModel(
     IReadOnlyList<JobRow> Rows, int Total, IReadOnlyDictionary<string, int> StatusCounts, IReadOnlyList<string> Clusters, IReadOnlyList<string> Routes,
     OverviewFilter Filter, DateTimeOffset Now, TimeSpan Refresh)
 {
     /// <summary>What waits in the services' error queues: nothing that could not be stored or handled goes unseen.</summary>
     public KeepDeadLetters.DeadLetterTotals DeadLetters { get; init; } = new(0, 0, null);
+
+    public IReadOnlyList<PipelineRow> Pipelines { get; init; } = [];
 }
 
 public static class Overview
@@ -57,6 +67,20 @@ public static class Overview
             all.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count()),
             [.. all.Select(r => r.Job.Cluster).OfType<string>().Distinct().Order(StringComparer.Ordinal)],
             [.. config.Routes.Select(r => r.Name)],
-            filter, now, refresh) { DeadLetters = await KeepDeadLetters.DeadLetterTotals.LoadAsync(session, ct) };
+            filter, now, refresh)
+        {
+            DeadLetters = await KeepDeadLetters.DeadLetterTotals.LoadAsync(session, ct),
+            Pipelines = await PipelinesAsync(session, config, now, ct),
+        };
+    }
+
+    private static async Task<IReadOnlyList<PipelineRow>> PipelinesAsync(IQuerySession session, PlatformConfig config, DateTimeOffset now, CancellationToken ct)
+    {
+        var pipelines = config.Monitors.Where(m => m is { Pipeline.Count: > 0, Schedule: not null }).ToList();
+        if (pipelines.Count == 0)
+            return [];
+        var statuses = (await session.LoadManyAsync<WatchPipelines.PipelineStatus>(ct, pipelines.Select(p => p.Job).ToList())).ToDictionary(s => s.Id);
+        return [.. pipelines.Select(p => new PipelineRow(p.Job, p.Pipeline, statuses.GetValueOrDefault(p.Job),
+            p.Schedule!.Next(now, p.TimeZone) is { } slot && (p.ReadyBy is not null || p.ReadyWithin is not null) ? p.DeadlineOf(slot) : null))];
     }
 }

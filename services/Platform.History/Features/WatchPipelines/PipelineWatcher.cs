@@ -16,6 +16,9 @@ namespace Platform.History.Features.WatchPipelines;
 public sealed record PipelineSlotSettled(string Pipeline, DateTimeOffset Slot, DateTimeOffset Deadline, string TimeZone, bool Ready,
     DateTimeOffset? ReadyAt, IReadOnlyList<PipelineStep> Steps, PipelineStep? Culprit);
 
+/// <summary>A pipeline's last settled slot, for the dashboard's row (one document per pipeline, written with the slot).</summary>
+public sealed record PipelineStatus(string Id, DateTimeOffset Slot, DateTimeOffset Deadline, bool Ready, IReadOnlyList<PipelineStep> Steps, PipelineStep? Culprit);
+
 /// <summary>
 /// Settles each slot of each pipeline monitor once its <c>readyBy</c> deadline has passed, from the runs of its steps
 /// created since the slot: one alert per late slot names the first step that failed, was still running or never
@@ -37,7 +40,7 @@ public sealed class PipelineWatcher(
 
     public async Task CheckAsync(CancellationToken ct)
     {
-        var pipelines = config.Current.Monitors.Where(m => m is { Pipeline.Count: > 0, Schedule: not null, ReadyBy: not null }).ToList();
+        var pipelines = config.Current.Monitors.Where(m => m is { Pipeline.Count: > 0, Schedule: not null } && (m.ReadyBy ?? (object?)m.ReadyWithin) is not null).ToList();
         if (pipelines.Count == 0)
             return;
         var now = Clock.GetUtcNow();
@@ -45,7 +48,7 @@ public sealed class PipelineWatcher(
         var cursors = (await session.LoadManyAsync<ScheduleCursor>(ct, pipelines.Select(p => CursorId(p.Job)).ToList())).ToDictionary(c => c.Id);
         foreach (var pipeline in pipelines)
         {
-            var definition = $"{pipeline.Schedule!.Text} {pipeline.TimeZone.Id} readyBy {pipeline.ReadyBy:HH\\:mm}: {string.Join(" > ", pipeline.Pipeline)}";
+            var definition = $"{pipeline.Schedule!.Text} {pipeline.TimeZone.Id} readyBy {pipeline.ReadyBy:HH\\:mm} within {pipeline.ReadyWithin}: {string.Join(" > ", pipeline.Pipeline)}";
             if (!cursors.TryGetValue(CursorId(pipeline.Job), out var cursor) || cursor.Schedule != definition)
             {
                 session.Store(new ScheduleCursor(CursorId(pipeline.Job), definition, now));
@@ -59,13 +62,15 @@ public sealed class PipelineWatcher(
             var to = pipeline.DeadlineOf(slots[^1]);
             var steps = pipeline.Pipeline.ToArray();
             var runs = await session.Query<Run>().Where(r => r.Job.IsOneOf(steps) && r.CreatedAt >= from && r.CreatedAt <= to).ToListAsync(ct);
+            PipelineSlotSettled? last = null;
             foreach (var slot in slots)
             {
-                var settled = Settle(pipeline, slot, runs);
-                var e = session.Events.BuildEvent(settled);
+                last = Settle(pipeline, slot, runs);
+                var e = session.Events.BuildEvent(last);
                 e.Id = DeterministicId.ForPipelineSlot($"{pipeline.Job}/{slot.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
                 session.Events.Append(CursorId(pipeline.Job), e);
             }
+            session.Store(new PipelineStatus(pipeline.Job, last!.Slot, last.Deadline, last.Ready, last.Steps, last.Culprit));
             session.Store(cursor with { CheckedThrough = slots[^1] });
         }
         await session.SaveChangesAsync(ct);

@@ -74,6 +74,10 @@ public class PipelineTests(PostgresFixture postgres) : IAsyncLifetime
         await JumpTo(At("2026-11-23T06:00:30"), app, h => h.Published.Select<PipelineLate>().Count() >= 2);
         var second = app.Harness.Published.Select<PipelineLate>().Select(p => p.Context.Message).Single(m => m.Slot == At("2026-11-23T01:00:00"));
         Assert.Equal(("extract", "failed"), (second.Step.Step, second.Step.State));
+        // The dashboard shows the pipeline as one row with its steps as its last slot left them.
+        var overview = await app.CreateClient().WithReadKey(AllInOneTestHost.ReadKey).GetStringAsync("/ui/overview");
+        Assert.Matches("data-pipeline=\"nightly-etl\" data-status=\"late\"", overview);
+        Assert.Matches("data-step=\"extract\" data-state=\"failed\"[\\s\\S]*data-step=\"transform\" data-state=\"not started\"[\\s\\S]*data-step=\"load\" data-state=\"not started\"", overview);
 
         // Day 3: all three in time: ready, which ends the pipeline's incident.
         await app.PostAsync([.. ecs.Run("extract", At("2026-11-24T01:00:05"), TimeSpan.FromMinutes(3)),

@@ -207,6 +207,16 @@ public class PlatformConfigParserTests
         Assert.Equal(DateTimeOffset.Parse("2026-07-02T05:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
             pipeline.DeadlineOf(DateTimeOffset.Parse("2026-07-01T21:00:00Z", System.Globalization.CultureInfo.InvariantCulture)));
 
+        var hourly = PlatformConfigParser.Parse("""
+            monitors:
+              - job: hourly
+                pipeline: [x, y]
+                schedule: rate(1 hour)
+                readyWithin: 45m
+            """, "p.yaml", Environment.GetValueOrDefault).MonitorFor("hourly")!;
+        var at = DateTimeOffset.Parse("2026-11-20T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(at.AddMinutes(45), hourly.DeadlineOf(at));
+
         var error = Assert.Throws<PlatformConfigException>(() => PlatformConfigParser.Parse("""
             monitors:
               - job: a
