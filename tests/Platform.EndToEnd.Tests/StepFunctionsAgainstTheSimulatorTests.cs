@@ -106,16 +106,6 @@ public class StepFunctionsAgainstTheSimulatorTests(PostgresFixture postgres) : I
         return response.IsSuccessStatusCode ? (await response.Content.ReadFromJsonAsync<JsonArray>())! : [];
     }
 
-    private Dictionary<string, string> Environment(params (string Key, string Value)[] settings)
-    {
-        var environment = new Dictionary<string, string>
-        {
-            ["ConnectionStrings__Postgres"] = postgres.ConnectionString,
-            ["ConnectionStrings__RabbitMq"] = vhost.Uri,
-            ["Bus__Transport"] = "RabbitMq",
-        };
-        foreach (var (key, value) in settings)
-            environment[key] = value;
-        return environment;
-    }
+    private Dictionary<string, string> Environment(params (string Key, string Value)[] settings) =>
+        ServiceEnvironment.OverRabbitMq(postgres, vhost, settings);
 }

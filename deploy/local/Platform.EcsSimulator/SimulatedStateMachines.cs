@@ -98,21 +98,6 @@ public sealed class SimulatedStateMachines(IOptions<SimulatorOptions> options, E
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var scheduled = options.Value.StateMachines.Where(m => m.Value.Every is { } every && every > TimeSpan.Zero).ToList();
-        if (scheduled.Count == 0)
-            return;
-        var next = scheduled.ToDictionary(m => m.Key, _ => clock.GetUtcNow().AddSeconds(1));
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var now = clock.GetUtcNow();
-            foreach (var (name, machine) in scheduled.Where(m => next[m.Key] <= now))
-            {
-                next[name] = now + machine.Every!.Value;
-                Start(name);
-            }
-            await Task.Delay(TimeSpan.FromMilliseconds(200), clock, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Every.RunAsync(options.Value.StateMachines.Select(m => (m.Key, m.Value.Every)), name => Start(name), clock, stoppingToken);
 }

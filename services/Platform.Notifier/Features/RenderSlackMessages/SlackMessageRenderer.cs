@@ -41,8 +41,7 @@ public static class SlackMessageRenderer
                 RelaunchMarker.TryParse(run.StartedBy, out _, out var attempt) ? ("Attempt", $"{attempt} (relaunched by Platform)") : ("Started by", run.StartedBy ?? "–")),
         };
         if (run.Containers.Count > 0)
-            blocks.Add(Section("*Containers*\n" + string.Join("\n", run.Containers.Select(c =>
-                $"• `{Escape(c.Name)}`: {(c.ExitCode is { } code ? $"exit {code}" : "no exit code")}{(c.Reason is { Length: > 0 } r ? " – " + Escape(r) : "")}"))));
+            blocks.Add(Section("*Containers*\n" + ContainerLines(run.Containers)));
         blocks.Add(Links(run.Region, run.Cluster, run.TaskArn, run.TaskDefinitionArn, run.Containers.FirstOrDefault(c => c.ExitCode != 0)?.Name
             ?? run.Containers.FirstOrDefault()?.Name, route));
         return Content($"🔴 {title} (cluster {run.Cluster}, task {TaskId(run.TaskArn)})", blocks);
@@ -71,8 +70,7 @@ public static class SlackMessageRenderer
         if (execution.Cause is { Length: > 0 } cause)
             blocks.Add(Section("*Cause*\n" + Escape(cause.Length > 600 ? cause[..600] + "…" : cause)));
         if (run.Containers.Count > 0)
-            blocks.Add(Section("*Containers of the last task*\n" + string.Join("\n", run.Containers.Select(c =>
-                $"• `{Escape(c.Name)}`: {(c.ExitCode is { } code ? $"exit {code}" : "no exit code")}{(c.Reason is { Length: > 0 } r ? " – " + Escape(r) : "")}"))));
+            blocks.Add(Section("*Containers of the last task*\n" + ContainerLines(run.Containers)));
         if (execution.LastTaskArn is { } task)
             blocks.Add(Links(run.Region, run.Cluster, task, run.TaskDefinitionArn, run.Containers.FirstOrDefault(c => c.ExitCode != 0)?.Name
                 ?? run.Containers.FirstOrDefault()?.Name, route));
@@ -81,6 +79,9 @@ public static class SlackMessageRenderer
         blocks.Add(Context(console is null ? $"Execution `{Escape(execution.ExecutionArn)}`" : $"<{console}|Execution {name}> · `{Escape(execution.ExecutionArn)}`"));
         return Content($"🔴 {run.Job} {run.Kind.Name()}{(execution.FailedState is { } f ? " in state " + f : "")}: {error}", blocks);
     }
+
+    private static string ContainerLines(IEnumerable<ContainerOutcome> containers) => string.Join("\n", containers.Select(c =>
+        $"• `{Escape(c.Name)}`: {(c.ExitCode is { } code ? $"exit {code}" : "no exit code")}{(c.Reason is { Length: > 0 } r ? " – " + Escape(r) : "")}"));
 
     public static SlackContent LaunchFailure(LaunchFailed launch, RouteConfig route)
     {
