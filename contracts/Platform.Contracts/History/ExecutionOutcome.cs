@@ -5,6 +5,7 @@ namespace Platform.Contracts.History;
 /// error and cause Step Functions gave, the ECS task that state ran last, and how many of its task attempts failed
 /// (retried by the state machine's <c>Retry</c>, so not alerted one by one). <see cref="HistoryRead"/> is false when the
 /// execution's history could not be read: then only the execution's own error and cause are known.
+/// <see cref="Attempts"/>: the ECS tasks its states ran, in order.
 /// </summary>
 public record ExecutionOutcome(
     string ExecutionArn,
@@ -14,4 +15,5 @@ public record ExecutionOutcome(
     string? Cause,
     string? LastTaskArn,
     int FailedAttempts,
-    bool HistoryRead = true);
+    bool HistoryRead = true,
+    IReadOnlyList<ExecutionAttempt>? Attempts = null);

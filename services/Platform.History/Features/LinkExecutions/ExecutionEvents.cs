@@ -2,14 +2,11 @@ using Platform.Contracts.History;
 
 namespace Platform.History.Features.LinkExecutions;
 
-/// <summary>One ECS task a Task state of an execution ran (Step Functions' <c>ecs:runTask</c> integrations).</summary>
-public sealed record ExecutionAttempt(string State, string TaskArn, bool Succeeded, string? Error);
-
 /// <summary>
 /// What an ended execution's own history (GetExecutionHistory) says, read once (stream key: the execution ARN): the
 /// state that failed, the ECS tasks each state ran. Its tasks' failures are this execution's attempts, not alerts.
 /// </summary>
-public sealed record ExecutionLinked(string Job, bool Succeeded, ExecutionOutcome Outcome, IReadOnlyList<ExecutionAttempt> Attempts);
+public sealed record ExecutionLinked(string Job, bool Succeeded, ExecutionOutcome Outcome);
 
 /// <summary>
 /// A failed ECS task started by Step Functions that no execution claimed (none was open when it stopped, or none that

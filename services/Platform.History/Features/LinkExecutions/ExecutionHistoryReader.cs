@@ -11,7 +11,7 @@ namespace Platform.History.Features.LinkExecutions;
 /// </summary>
 public static class ExecutionHistoryReader
 {
-    public static (ExecutionOutcome Outcome, IReadOnlyList<ExecutionAttempt> Attempts) Read(string executionArn, string stateMachineArn, IReadOnlyList<HistoryEvent> events)
+    public static ExecutionOutcome Read(string executionArn, string stateMachineArn, IReadOnlyList<HistoryEvent> events)
     {
         var byId = events.ToDictionary(e => e.Id);
         var attempts = new List<ExecutionAttempt>();
@@ -47,9 +47,8 @@ public static class ExecutionHistoryReader
         var lastTask = failedState is null
             ? null
             : pending.GetValueOrDefault(failedState) ?? attempts.LastOrDefault(a => a.State == failedState)?.TaskArn;
-        var outcome = new ExecutionOutcome(executionArn, stateMachineArn, failedState, details?.Error, details?.Cause, lastTask,
-            attempts.Count(a => !a.Succeeded));
-        return (outcome, attempts);
+        return new ExecutionOutcome(executionArn, stateMachineArn, failedState, details?.Error, details?.Cause, lastTask,
+            attempts.Count(a => !a.Succeeded), Attempts: attempts);
     }
 
     /// <summary>The state whose events <paramref name="e"/> follows: the nearest state entered on its chain.</summary>

@@ -5,6 +5,7 @@ using Platform.Contracts.History;
 using Platform.History.Features.RecordEcsEvents;
 using Platform.History.Features.TrackRuns;
 using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Aws;
 using Refit;
 
 namespace Platform.History.Features.LinkExecutions;
@@ -18,7 +19,8 @@ namespace Platform.History.Features.LinkExecutions;
 /// each round is one commit.
 /// </summary>
 public sealed partial class ExecutionLinker(
-    IDocumentStore store, IStepFunctionsApi stepFunctions, IOptions<HistoryOptions> options, TimeProvider clock, ILogger<ExecutionLinker> logger)
+    IDocumentStore store, IServiceProvider services, IOptions<AwsOptions> aws, IOptions<HistoryOptions> options, TimeProvider clock,
+    ILogger<ExecutionLinker> logger)
     : LeaderLoop(clock, logger)
 {
     /// <summary>An execution whose history could not be read this many times is told without it.</summary>
@@ -76,34 +78,39 @@ public sealed partial class ExecutionLinker(
             return [];
         }
         ExecutionOutcome outcome;
-        IReadOnlyList<ExecutionAttempt> attempts;
         try
         {
-            (outcome, attempts) = ExecutionHistoryReader.Read(execution.Id, execution.StateMachineArn, await ReadHistoryAsync(execution.Id, ct));
+            // Without Aws:Region there is no Step Functions to ask: told at once with what the execution's event said.
+            if (aws.Value.Region is null)
+                throw new HttpRequestException("Aws:Region is not set, so the execution's history cannot be read.");
+            outcome = ExecutionHistoryReader.Read(execution.Id, execution.StateMachineArn, await ReadHistoryAsync(execution.Id, ct));
         }
         catch (Exception e) when (e is ApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
         {
             var failedReads = execution.FailedReads + 1;
             LogReadFailed(execution.Id, failedReads, e is ApiException api ? Platform.ServiceDefaults.Aws.AwsApiErrors.Describe(api) : e.Message);
-            if (failedReads < MaxFailedReads)
+            if (failedReads < MaxFailedReads && aws.Value.Region is not null)
             {
                 session.Store(execution with { FailedReads = failedReads });
                 return null;
             }
             // Told without its history: the execution's own error and cause are known from its event.
-            (outcome, attempts) = (new ExecutionOutcome(execution.Id, execution.StateMachineArn, null, null, run.Reason, null, 0, HistoryRead: false), []);
+            outcome = new ExecutionOutcome(execution.Id, execution.StateMachineArn, null, null, run.Reason, null, 0, HistoryRead: false);
         }
-        var linked = new ExecutionLinked(run.Job, run.Status == RunStatus.Succeeded, outcome, attempts);
+        var linked = new ExecutionLinked(run.Job, run.Status == RunStatus.Succeeded, outcome);
         var stored = session.Events.BuildEvent(linked);
         stored.Id = DeterministicId.ForExecutionLinked(execution.Id);
         session.Events.Append(execution.Id, stored);
         session.Store(RunProjection.Next(run, linked)!);
         session.Delete(execution);
-        return attempts;
+        return outcome.Attempts ?? [];
     }
 
     private async Task<IReadOnlyList<HistoryEvent>> ReadHistoryAsync(string executionArn, CancellationToken ct)
     {
+        // Resolved when first needed: its endpoint is built from Aws:Region, which a history that never sees an
+        // execution need not have.
+        var stepFunctions = services.GetRequiredService<IStepFunctionsApi>();
         var events = new List<HistoryEvent>();
         string? next = null;
         // Ten pages of a thousand events: far more than a scheduled job's execution writes.

@@ -130,7 +130,7 @@ public sealed record Run
     {
         Linked = true,
         Execution = linked.Outcome,
-        Attempts = linked.Attempts,
+        Attempts = linked.Outcome.Attempts ?? [],
     };
 
     public static Run Start(ExecutionStatusRecorded recorded)

@@ -67,6 +67,9 @@ public static class SlackMessageRenderer
                 ("Duration", DurationText(run.Duration)),
                 ("Task attempts failed", execution.HistoryRead ? execution.FailedAttempts.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")),
         };
+        if (execution.Attempts is { Count: > 0 } attempts)
+            blocks.Add(Section("*Task attempts*\n" + string.Join("\n", attempts.TakeLast(10).Select(a =>
+                $"• `{Escape(a.State)}`: {(a.Succeeded ? "succeeded" : "failed" + (a.Error is { Length: > 0 } e ? " – " + Escape(e) : ""))} (task {Escape(AwsConsoleLinks.TaskId(a.TaskArn))})"))));
         if (execution.Cause is { Length: > 0 } cause)
             blocks.Add(Section("*Cause*\n" + Escape(cause.Length > 600 ? cause[..600] + "…" : cause)));
         if (run.Containers.Count > 0)

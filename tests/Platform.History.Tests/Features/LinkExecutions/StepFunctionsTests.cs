@@ -102,6 +102,10 @@ public sealed class StepFunctionsTests(PostgresFixture postgres) : IAsyncLifetim
         var failedAttempts = (await app.GetArrayAsync("/jobs/transform/runs")).Where(r => r!["status"]!.GetValue<string>() == "failed").ToList();
         Assert.Equal(6, failedAttempts.Count);
         Assert.All(failedAttempts, r => Assert.StartsWith(sfn.ExecutionArn("nightly-etl", ""), r!["executionArn"]!.GetValue<string>()));
+        // The execution's timeline on its job page: the tasks its states ran, and how many attempts failed first.
+        var page = await app.CreateClient().WithReadKey(AllInOneTestHost.ReadKey).GetStringAsync("/ui/jobs/nightly-etl");
+        Assert.Contains("2 attempt(s) failed first", page);
+        Assert.Matches("data-state=\"transform\" data-outcome=\"failed\">transform: failed", page);
         Assert.Equal(3, aws.CallsTo("GetExecutionHistory").Count);
         Assert.All(aws.CallsTo("GetExecutionHistory"), call => Assert.True(call.SignatureValid));
     }
@@ -125,6 +129,9 @@ public sealed class StepFunctionsTests(PostgresFixture postgres) : IAsyncLifetim
         Assert.Equal(ecs.TaskArn("x-t3"), message.Execution.LastTaskArn);
         Assert.Equal(ecs.TaskArn("x-t3"), message.TaskArn);
         Assert.Equal(3, message.Execution.FailedAttempts);
+        // Every task its states ran, for the alert to list.
+        Assert.Equal([("extract", true), ("transform", false), ("transform", false), ("transform", false)],
+            message.Execution.Attempts!.Select(a => (a.State, a.Succeeded)));
         Assert.Equal(3, message.Containers.Single(c => c.Name == "app").ExitCode);
         Assert.Equal("batch", message.Cluster);
         Assert.Equal(ecs.TaskDefinitionArn("transform", 3), message.TaskDefinitionArn);

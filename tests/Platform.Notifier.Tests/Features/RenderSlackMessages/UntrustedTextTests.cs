@@ -52,7 +52,9 @@ public class UntrustedTextTests(PostgresFixture postgres) : NotifierTestBase(pos
             Reason = "States.TaskFailed",
             Execution = new ExecutionOutcome(execution, "arn:aws:states:eu-west-1:123456789012:stateMachine:nightly-etl", "transform",
                 "States.TaskFailed", "{\"StoppedReason\":\"" + Attack + "\"}" + new string('c', 3_000),
-                "arn:aws:ecs:eu-west-1:123456789012:task/batch/x-t3", 3),
+                "arn:aws:ecs:eu-west-1:123456789012:task/batch/x-t3", 3,
+                Attempts: [new ExecutionAttempt("transform", "arn:aws:ecs:eu-west-1:123456789012:task/batch/x-t1", false, "States.TaskFailed"),
+                    new ExecutionAttempt(Attack, "arn:aws:ecs:eu-west-1:123456789012:task/batch/x-t3", false, Attack)]),
         };
         await App.PublishAsync(failed);
 
@@ -63,6 +65,7 @@ public class UntrustedTextTests(PostgresFixture postgres) : NotifierTestBase(pos
         Assert.Contains("Task attempts failed", post.BlockText);
         Assert.Contains("states/home?region=eu-west-1#/v2/executions/details/" + Uri.EscapeDataString(execution), post.BlockText);
         Assert.Contains("ecs/v2/clusters/batch/tasks/x-t3", post.BlockText);
+        Assert.Contains("• `transform`: failed – States.TaskFailed (task x-t1)", post.BlockText);
         foreach (var text in EveryText(post))
         {
             Assert.DoesNotContain("<!channel>", text);
