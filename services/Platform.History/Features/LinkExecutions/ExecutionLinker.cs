@@ -77,6 +77,15 @@ public sealed partial class ExecutionLinker(
             session.Delete(execution);
             return [];
         }
+        // Linked before, but the run was written since from a copy loaded before that (the recorder storing a late
+        // duplicate of the execution's event): restore what the stored link says instead of linking twice.
+        var stream = await session.Events.FetchStreamAsync(execution.Id, token: ct);
+        if (stream.Select(e => e.Data).OfType<ExecutionLinked>().FirstOrDefault() is { } earlier)
+        {
+            session.Store(RunProjection.Next(run, earlier)!);
+            session.Delete(execution);
+            return earlier.Outcome.Attempts ?? [];
+        }
         ExecutionOutcome outcome;
         try
         {

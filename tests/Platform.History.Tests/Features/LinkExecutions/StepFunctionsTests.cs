@@ -173,4 +173,35 @@ public sealed class StepFunctionsTests(PostgresFixture postgres) : IAsyncLifetim
         Assert.Equal("States.Timeout: Execution timed out", message.Reason);
         Assert.Equal(ExecutionLinker.MaxFailedReads, aws.CallsTo("GetExecutionHistory").Count);
     }
+
+    [Fact]
+    public async Task An_execution_whose_run_was_overwritten_by_a_stale_copy_after_linking_is_restored_not_linked_twice()
+    {
+        await using var app = Start();
+        var (status, tasks) = Execution("overwritten", day.AddHours(2), "FAILED", new TaskStep("transform", new TaskAttempt("o-t1", 1), new TaskAttempt("o-t2", 1)));
+        await app.PostAsync([.. status, .. tasks]);
+        await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<RunFailed>().Count()), n => n >= 1, what: "RunFailed");
+        await Settled(app);
+
+        // What the recorder does when a late duplicate of the execution's event races the linker: it stores the run
+        // as it loaded it (not linked) and puts the execution back on the linker's list.
+        var store = app.Services.GetRequiredService<IDocumentStore>();
+        var arn = sfn.ExecutionArn("nightly-etl", "overwritten");
+        await using (var session = store.LightweightSession())
+        {
+            var run = (await session.LoadAsync<Platform.History.Features.TrackRuns.Run>(arn))!;
+            session.Store(run with { Linked = false, Execution = null, Attempts = [] });
+            session.Store(new OpenExecution(arn, run.Job, run.TaskDefinition, run.CreatedAt, run.StoppedAt));
+            await session.SaveChangesAsync();
+        }
+        await Settled(app);
+
+        var restored = (await app.GetArrayAsync("/jobs/nightly-etl/runs")).Single()!;
+        Assert.True(restored["linked"]!.GetValue<bool>());
+        Assert.Equal("transform", restored["execution"]!["failedState"]!.GetValue<string>());
+        await using var query = store.QuerySession();
+        Assert.Single(await query.Events.FetchStreamAsync(arn), e => e.Data is ExecutionLinked);
+        Assert.Single(app.Harness.Published.Select<RunFailed>());
+        Assert.Single(aws.CallsTo("GetExecutionHistory"));
+    }
 }
