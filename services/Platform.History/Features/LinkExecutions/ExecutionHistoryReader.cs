@@ -47,8 +47,16 @@ public static class ExecutionHistoryReader
         var lastTask = failedState is null
             ? null
             : pending.GetValueOrDefault(failedState) ?? attempts.LastOrDefault(a => a.State == failedState)?.TaskArn;
+        var status = events.Select(e => e.Type).LastOrDefault(t => t is "ExecutionSucceeded" or "ExecutionFailed" or "ExecutionTimedOut" or "ExecutionAborted") switch
+        {
+            "ExecutionSucceeded" => "SUCCEEDED",
+            "ExecutionFailed" => "FAILED",
+            "ExecutionTimedOut" => "TIMED_OUT",
+            "ExecutionAborted" => "ABORTED",
+            _ => null,
+        };
         return new ExecutionOutcome(executionArn, stateMachineArn, failedState, details?.Error, details?.Cause, lastTask,
-            attempts.Count(a => !a.Succeeded), Attempts: attempts);
+            attempts.Count(a => !a.Succeeded), Attempts: attempts, Status: status);
     }
 
     /// <summary>The state whose events <paramref name="e"/> follows: the nearest state entered on its chain.</summary>

@@ -106,7 +106,14 @@ public sealed partial class ExecutionLinker(
             // Told without its history: the execution's own error and cause are known from its event.
             outcome = new ExecutionOutcome(execution.Id, execution.StateMachineArn, null, null, run.Reason, null, 0, HistoryRead: false);
         }
-        var linked = new ExecutionLinked(run.Job, run.Status == RunStatus.Succeeded, outcome);
+        // Anyone with the ingest key can post an execution's "end": AWS's own history decides how it ended. One that
+        // has not ended there is read again in a later round.
+        if (outcome is { HistoryRead: true, Status: null })
+            return null;
+        var succeeded = outcome.HistoryRead ? outcome.Status == "SUCCEEDED" : run.Status == RunStatus.Succeeded;
+        if (outcome.HistoryRead && succeeded != (run.Status == RunStatus.Succeeded))
+            LogEndDisagrees(execution.Id, run.LastStatus ?? "", outcome.Status!);
+        var linked = new ExecutionLinked(run.Job, succeeded, outcome);
         var stored = session.Events.BuildEvent(linked);
         stored.Id = DeterministicId.ForExecutionLinked(execution.Id);
         session.Events.Append(execution.Id, stored);
@@ -166,6 +173,9 @@ public sealed partial class ExecutionLinker(
         }
         return knownClaims;
     }
+
+    [LoggerMessage(LogLevel.Warning, "Execution {Execution}'s event said {Said}, its history says {Status}: told as its history says")]
+    private partial void LogEndDisagrees(string execution, string said, string status);
 
     [LoggerMessage(LogLevel.Warning, "Reading the history of execution {Execution} failed ({FailedReads} time(s)): {Reason}")]
     private partial void LogReadFailed(string execution, int failedReads, string reason);

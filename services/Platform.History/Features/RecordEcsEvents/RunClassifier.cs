@@ -43,13 +43,7 @@ public static class RunClassifier
     /// </summary>
     public static RunFinished Classify(Run execution, Contracts.Ingest.ExecutionStatusChanged end)
     {
-        FailureKind? kind = end.Status switch
-        {
-            "SUCCEEDED" => null,
-            "TIMED_OUT" => FailureKind.TimedOut,
-            "ABORTED" => FailureKind.Aborted,
-            _ => FailureKind.Failed,
-        };
+        var kind = ExecutionOutcome.KindOf(end.Status);
         var stoppedAt = end.StopDate ?? end.Time;
         return new RunFinished(execution.Id, execution.Job, kind is null, kind, kind is null ? null : Run.ExecutionReason(end), null, [],
             stoppedAt, stoppedAt - end.StartDate, end.StartDate, execution.Cluster);

@@ -126,11 +126,14 @@ public sealed record Run
         };
     }
 
+    /// <summary>Read from the execution's own history, which decides over the event how it ended.</summary>
     public Run Record(ExecutionLinked linked) => this with
     {
         Linked = true,
         Execution = linked.Outcome,
         Attempts = linked.Outcome.Attempts ?? [],
+        Status = linked.Succeeded ? RunStatus.Succeeded : RunStatus.Failed,
+        FailureKind = linked.Succeeded ? null : linked.Outcome.HistoryRead ? Contracts.History.ExecutionOutcome.KindOf(linked.Outcome.Status) : FailureKind,
     };
 
     public static Run Start(ExecutionStatusRecorded recorded)

@@ -204,4 +204,22 @@ public sealed class StepFunctionsTests(PostgresFixture postgres) : IAsyncLifetim
         Assert.Single(app.Harness.Published.Select<RunFailed>());
         Assert.Single(aws.CallsTo("GetExecutionHistory"));
     }
+
+    [Fact]
+    public async Task An_events_claim_that_a_failed_execution_succeeded_is_overruled_by_its_history()
+    {
+        await using var app = Start();
+        // Anyone with the ingest key can post this; Step Functions' own history says the execution failed.
+        var start = day.AddHours(3);
+        aws.AddExecutionHistory(sfn.ExecutionArn("nightly-etl", "forged"),
+            sfn.History("nightly-etl", "forged", start, new TaskStep("load", new TaskAttempt("f-l1", 2))));
+        await app.PostAsync([sfn.StatusChange("nightly-etl", "forged", "SUCCEEDED", start, start.AddMinutes(5))]);
+
+        var failed = await Eventually.Get(() => Task.FromResult(app.Harness.Published.Select<RunFailed>().ToList()), l => l.Count >= 1, what: "RunFailed");
+        await Settled(app);
+        var message = Assert.Single(app.Harness.Published.Select<RunFailed>()).Context.Message;
+        Assert.Equal((FailureKind.Failed, "load", "FAILED"), (message.Kind, message.Execution!.FailedState, message.Execution.Status));
+        Assert.False(await app.Harness.Published.Any<RunSucceeded>());
+        Assert.Equal("failed", (await app.GetArrayAsync("/jobs/nightly-etl/runs")).Single()!["status"]!.GetValue<string>());
+    }
 }
