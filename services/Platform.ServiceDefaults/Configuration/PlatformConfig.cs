@@ -89,6 +89,9 @@ public sealed record MonitorConfig(string Job, RetryPolicyConfig LaunchRetry)
     /// <summary>Or: how long after its slot a pipeline's slot must be done (for pipelines run more often than daily).</summary>
     public TimeSpan? ReadyWithin { get; init; }
 
+    /// <summary>A pipeline with what judging it needs: steps, a schedule and a deadline (the parser refuses one without).</summary>
+    public bool IsPipeline => Pipeline.Count > 0 && Schedule is not null && (ReadyBy is not null || ReadyWithin is not null);
+
     /// <summary>
     /// When a slot of a pipeline must be done: the first <see cref="ReadyBy"/> at or after it, in its time zone, or
     /// <see cref="ReadyWithin"/> after it.

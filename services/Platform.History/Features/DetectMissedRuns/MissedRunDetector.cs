@@ -76,9 +76,7 @@ public sealed partial class MissedRunDetector(
             foreach (var slot in missed)
             {
                 var recorded = new RunMissedRecorded(monitor.Job, slot, schedule.Text, monitor.TimeZone.Id, monitor.Grace);
-                var e = session.Events.BuildEvent(recorded);
-                e.Id = DeterministicId.ForMissedSlot(MissedSlot.IdFor(monitor.Job, slot));
-                session.Events.Append("missed:" + monitor.Job, e);
+                session.Events.AppendWithId("missed:" + monitor.Job, recorded, DeterministicId.ForMissedSlot(MissedSlot.IdFor(monitor.Job, slot)));
                 session.Insert(new MissedSlot(MissedSlot.IdFor(monitor.Job, slot), monitor.Job, slot, now));
                 summary = JobSummaryProjection.Next(summary, monitor.Job, recorded);
             }
@@ -114,9 +112,8 @@ public sealed partial class MissedRunDetector(
             if (runs.FirstOrDefault(r => r.CreatedAt > slot.Slot + monitor.Grace && r.CreatedAt < next - Lead(monitor.Schedule)) is not { } late)
                 continue;
             session.Store(slot with { LateRunId = late.Id, LateAt = late.CreatedAt });
-            var e = session.Events.BuildEvent(new MissedRunArrivedLate(monitor.Job, slot.Slot, late.Id, late.CreatedAt));
-            e.Id = DeterministicId.ForMissedSlot(slot.Id + "/late");
-            session.Events.Append("missed:" + monitor.Job, e);
+            session.Events.AppendWithId("missed:" + monitor.Job, new MissedRunArrivedLate(monitor.Job, slot.Slot, late.Id, late.CreatedAt),
+                DeterministicId.ForMissedSlot(slot.Id + "/late"));
         }
     }
 

@@ -86,25 +86,32 @@ public sealed partial class ExecutionLinker(
             session.Delete(execution);
             return earlier.Outcome.Attempts ?? [];
         }
+        // Told without its history when it cannot be read (no Aws:Region: no Step Functions to ask; or it failed too
+        // often): the execution's own error and cause are known from its event.
+        var unread = new ExecutionOutcome(execution.Id, execution.StateMachineArn, null, null, run.Reason, null, 0, HistoryRead: false);
         ExecutionOutcome outcome;
-        try
+        if (aws.Value.Region is null)
         {
-            // Without Aws:Region there is no Step Functions to ask: told at once with what the execution's event said.
-            if (aws.Value.Region is null)
-                throw new HttpRequestException("Aws:Region is not set, so the execution's history cannot be read.");
-            outcome = ExecutionHistoryReader.Read(execution.Id, execution.StateMachineArn, await ReadHistoryAsync(execution.Id, ct));
+            LogReadFailed(execution.Id, 1, "Aws:Region is not set, so the execution's history cannot be read");
+            outcome = unread;
         }
-        catch (Exception e) when (e is ApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+        else
         {
-            var failedReads = execution.FailedReads + 1;
-            LogReadFailed(execution.Id, failedReads, e is ApiException api ? Platform.ServiceDefaults.Aws.AwsApiErrors.Describe(api) : e.Message);
-            if (failedReads < MaxFailedReads && aws.Value.Region is not null)
+            try
             {
-                session.Store(execution with { FailedReads = failedReads });
-                return null;
+                outcome = ExecutionHistoryReader.Read(execution.Id, execution.StateMachineArn, await ReadHistoryAsync(execution.Id, ct));
             }
-            // Told without its history: the execution's own error and cause are known from its event.
-            outcome = new ExecutionOutcome(execution.Id, execution.StateMachineArn, null, null, run.Reason, null, 0, HistoryRead: false);
+            catch (Exception e) when (e is ApiException or HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            {
+                var failedReads = execution.FailedReads + 1;
+                LogReadFailed(execution.Id, failedReads, e is ApiException api ? Platform.ServiceDefaults.Aws.AwsApiErrors.Describe(api) : e.Message);
+                if (failedReads < MaxFailedReads)
+                {
+                    session.Store(execution with { FailedReads = failedReads });
+                    return null;
+                }
+                outcome = unread;
+            }
         }
         // Anyone with the ingest key can post an execution's "end": AWS's own history decides how it ended. One that
         // has not ended there is read again in a later round.
@@ -114,9 +121,7 @@ public sealed partial class ExecutionLinker(
         if (outcome.HistoryRead && succeeded != (run.Status == RunStatus.Succeeded))
             LogEndDisagrees(execution.Id, run.LastStatus ?? "", outcome.Status!);
         var linked = new ExecutionLinked(run.Job, succeeded, outcome);
-        var stored = session.Events.BuildEvent(linked);
-        stored.Id = DeterministicId.ForExecutionLinked(execution.Id);
-        session.Events.Append(execution.Id, stored);
+        session.Events.AppendWithId(execution.Id, linked, DeterministicId.ForExecutionLinked(execution.Id));
         session.Store(RunProjection.Next(run, linked)!);
         session.Delete(execution);
         return outcome.Attempts ?? [];
@@ -149,9 +154,9 @@ public sealed partial class ExecutionLinker(
     private async Task<IReadOnlyList<ExecutionOfTask>> SettleHeldAsync(IDocumentSession session, IReadOnlyList<HeldAttempt> held, List<OpenExecution> unread,
         Dictionary<string, ExecutionOfTask> claimed, CancellationToken ct)
     {
-        var earlier = held.Select(h => h.Id).Where(id => !claimed.ContainsKey(id)).ToList();
-        if (earlier.Count == 0 && held.Count == 0)
+        if (held.Count == 0)
             return [];
+        var earlier = held.Select(h => h.Id).Where(id => !claimed.ContainsKey(id)).ToList();
         var knownClaims = earlier.Count == 0 ? [] : (await session.LoadManyAsync<ExecutionOfTask>(ct, earlier)).ToList();
         var known = knownClaims.Select(c => c.Id).ToHashSet();
         var now = Clock.GetUtcNow();
@@ -166,9 +171,7 @@ public sealed partial class ExecutionLinker(
             var couldBeIts = unread.Any(o => o.StartedAt <= attempt.StoppedAt);
             if (waited < options.Value.AttemptGrace || (couldBeIts && waited < options.Value.AttemptHoldLimit))
                 continue;
-            var released = session.Events.BuildEvent(new AttemptReleased(attempt.Id, attempt.Job));
-            released.Id = DeterministicId.ForAttemptReleased(attempt.Id);
-            session.Events.Append(attempt.Id, released);
+            session.Events.AppendWithId(attempt.Id, new AttemptReleased(attempt.Id, attempt.Job), DeterministicId.ForAttemptReleased(attempt.Id));
             session.Delete(attempt);
         }
         return knownClaims;

@@ -13,7 +13,7 @@ public sealed record OutcomeStreak(string Id, DateTimeOffset? LastProblemAt, int
     /// job whose streak is unknown (new, or problems told before streaks were kept) has its first success told, in case
     /// an incident is open.
     /// </summary>
-    public static bool Tells(OutcomeStreak? streak, DateTimeOffset stoppedAt, int recoverAfter = 1) =>
+    public static bool Tells(OutcomeStreak? streak, DateTimeOffset stoppedAt, int recoverAfter) =>
         streak is null || (streak.LastProblemAt is { } problem && stoppedAt > problem && streak.SuccessesTold < recoverAfter);
 
     public static OutcomeStreak Told(OutcomeStreak? streak, string job) =>

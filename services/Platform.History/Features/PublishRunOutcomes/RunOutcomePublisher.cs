@@ -74,16 +74,21 @@ public sealed class RunOutcomePublisher : SubscriptionBase
             changed.Add(job);
         }
 
-        object? Success(Run run, DateTimeOffset stoppedAt, ExecutionOutcome? execution = null)
+        // Whether a success of the job is told (and counted as told); unknownTells: a job with no streak yet is told.
+        bool Tell(string job, DateTimeOffset stoppedAt, bool unknownTells = true)
         {
-            var streak = streaks.GetValueOrDefault(run.Job);
-            if (!OutcomeStreak.Tells(streak, stoppedAt, current.MonitorFor(run.Job)?.RecoverAfter ?? 1))
-                return null;
-            streaks[run.Job] = OutcomeStreak.Told(streak, run.Job);
-            changed.Add(run.Job);
-            return new RunSucceeded(run.Id, run.Job, run.Cluster, run.TaskArn ?? run.Id, run.TaskDefinition, run.Region, run.Account,
-                run.StartedBy, run.CreatedAt, run.StartedAt, stoppedAt, run.Duration, execution);
+            var streak = streaks.GetValueOrDefault(job);
+            if ((streak is null && !unknownTells) || !OutcomeStreak.Tells(streak, stoppedAt, current.MonitorFor(job)?.RecoverAfter ?? 1))
+                return false;
+            streaks[job] = OutcomeStreak.Told(streak, job);
+            changed.Add(job);
+            return true;
         }
+
+        object? Success(Run run, DateTimeOffset stoppedAt, ExecutionOutcome? execution = null) => Tell(run.Job, stoppedAt)
+            ? new RunSucceeded(run.Id, run.Job, run.Cluster, run.TaskArn ?? run.Id, run.TaskDefinition, run.Region, run.Account,
+                run.StartedBy, run.CreatedAt, run.StartedAt, stoppedAt, run.Duration, execution)
+            : null;
 
         object? Failure(Run run, DateTimeOffset stoppedAt, bool replayed, ExecutionOutcome? execution = null, Run? lastTask = null)
         {
@@ -130,11 +135,9 @@ public sealed class RunOutcomePublisher : SubscriptionBase
                 return new PipelineLate(slot.Pipeline, slot.Slot, slot.Deadline, slot.TimeZone, slot.Culprit!, slot.Steps);
             }
             var readyAt = slot.ReadyAt ?? slot.Deadline;
-            var streak = streaks.GetValueOrDefault(slot.Pipeline);
-            if (streak is null || !OutcomeStreak.Tells(streak, readyAt, current.MonitorFor(slot.Pipeline)?.RecoverAfter ?? 1))
+            // A pipeline that was never late has no incident to end.
+            if (!Tell(slot.Pipeline, readyAt, unknownTells: false))
                 return null;
-            streaks[slot.Pipeline] = OutcomeStreak.Told(streak, slot.Pipeline);
-            changed.Add(slot.Pipeline);
             var id = $"pipeline:{slot.Pipeline}:{slot.Slot.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}";
             return new RunSucceeded(id, slot.Pipeline, "", id, "", "", "", null, slot.Slot, slot.Slot, readyAt, readyAt - slot.Slot);
         }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using JasperFx.Events;
 
 namespace Platform.History.Features.RecordEcsEvents;
 
@@ -37,5 +38,24 @@ public static class DeterministicId
         bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80);
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
         return new Guid(bytes, bigEndian: true);
+    }
+}
+
+/// <summary>Stored events under their deterministic ids (<see cref="DeterministicId"/>): stored again, the unique index refuses them.</summary>
+public static class EventsWithIds
+{
+    public static IEvent BuildEvent(this Marten.Events.IEventStoreOperations events, object data, Guid id)
+    {
+        var e = events.BuildEvent(data);
+        e.Id = id;
+        return e;
+    }
+
+    /// <summary>Appends one event under <paramref name="id"/> (not <c>Append(stream, data, id)</c>: Marten's params overload would store the id as an event).</summary>
+    public static IEvent AppendWithId(this Marten.Events.IEventStoreOperations events, string stream, object data, Guid id)
+    {
+        var e = events.BuildEvent(data, id);
+        events.Append(stream, e);
+        return e;
     }
 }

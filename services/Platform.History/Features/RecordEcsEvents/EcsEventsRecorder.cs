@@ -93,19 +93,19 @@ public sealed partial class EcsEventsRecorder(
                 // Events arrive out of order: the first one stored may be any state; one that is already STOPPED opens nothing.
                 if (opens && run is null && change.LastStatus != "STOPPED")
                 {
-                    events.Add(Build(session, new RunOpened(change.TaskArn, job, change.ClusterName, change.TaskArn, change.Region,
+                    events.Add(session.Events.BuildEvent(new RunOpened(change.TaskArn, job, change.ClusterName, change.TaskArn, change.Region,
                         change.CreatedAt ?? change.Time, change.StartedBy, replayed.Contains(change.EventId)), DeterministicId.ForRunOpened(change.TaskArn)));
                     opened++;
                 }
                 run = RunProjection.Next(run, recorded);
-                events.Add(Build(session, recorded, DeterministicId.ForEcsEvent(change.EventId)));
+                events.Add(session.Events.BuildEvent(recorded, DeterministicId.ForEcsEvent(change.EventId)));
             }
             if (run is { LastStatus: "STOPPED", Finished: false })
             {
                 var outcome = RunClassifier.Classify(run, clock.GetUtcNow(), naming.DecidingContainers(run.Job),
                         taskDefinitions.GetValueOrDefault(run.TaskDefinition)?.Essential)
                     with { Replayed = task.Any(c => replayed.Contains(c.EventId)) };
-                events.Add(Build(session, outcome, DeterministicId.ForRunFinished(run.Id)));
+                events.Add(session.Events.BuildEvent(outcome, DeterministicId.ForRunFinished(run.Id)));
                 run = RunProjection.Next(run, outcome);
                 finishing.Add(outcome);
             }
@@ -122,7 +122,7 @@ public sealed partial class EcsEventsRecorder(
             if (runs.ContainsKey(runId))
                 continue;
             var recorded = new LaunchFailureRecorded(naming.For(failure), failure, replayed.Contains(failure.EventId));
-            session.Events.Append(runId, Build(session, recorded, DeterministicId.ForEcsEvent(failure.EventId)));
+            session.Events.Append(runId, session.Events.BuildEvent(recorded, DeterministicId.ForEcsEvent(failure.EventId)));
             session.Store(Run.Start(recorded));
             finishing.Add(recorded);
             appended++;
@@ -165,11 +165,11 @@ public sealed partial class EcsEventsRecorder(
                     continue;
                 var recorded = new ExecutionStatusRecorded(run?.Job ?? naming.For(change), change);
                 run = RunProjection.Next(run, recorded);
-                events.Add(Build(session, recorded, DeterministicId.ForEcsEvent(change.EventId)));
+                events.Add(session.Events.BuildEvent(recorded, DeterministicId.ForEcsEvent(change.EventId)));
                 if (change.Ended && !run!.Finished)
                 {
                     var outcome = RunClassifier.Classify(run, change);
-                    events.Add(Build(session, outcome, DeterministicId.ForRunFinished(run.Id)));
+                    events.Add(session.Events.BuildEvent(outcome, DeterministicId.ForRunFinished(run.Id)));
                     run = RunProjection.Next(run, outcome);
                     finishing.Add(outcome);
                 }
@@ -204,7 +204,7 @@ public sealed partial class EcsEventsRecorder(
         foreach (var request in requests.Where(r => r.TaskArns.Any(arn => !known.Contains(arn))))
         {
             var recorded = new LaunchRequestRecorded(naming.For(request), request);
-            session.Events.Append("launch-request:" + request.EventId, Build(session, recorded, DeterministicId.ForEcsEvent(request.EventId)));
+            session.Events.Append("launch-request:" + request.EventId, session.Events.BuildEvent(recorded, DeterministicId.ForEcsEvent(request.EventId)));
             session.Store(request.TaskArns.Select(arn => new LaunchRequest(arn, recorded.Job, request.RequestParameters, request.CloudTrailEventId)).ToArray());
             appended++;
         }
@@ -231,19 +231,12 @@ public sealed partial class EcsEventsRecorder(
                         ? new RunSlowDetected(job, finished.RunId, cluster, duration, summary?.Baseline, min, TooShort: true)
                         : null;
                 if (slow is not null)
-                    session.Events.Append("slow:" + finished.RunId, Build(session, slow, DeterministicId.ForRunSlow(finished.RunId)));
+                    session.Events.Append("slow:" + finished.RunId, session.Events.BuildEvent(slow, DeterministicId.ForRunSlow(finished.RunId)));
             }
             summaries[job] = JobSummaryProjection.Next(summary, job, data);
         }
         foreach (var (job, summary) in summaries)
             JobSummaryProjection.Save(session, summary, isNew: !loaded.Contains(job));
-    }
-
-    private static IEvent Build(IDocumentSession session, object data, Guid id)
-    {
-        var e = session.Events.BuildEvent(data);
-        e.Id = id;
-        return e;
     }
 
     [LoggerMessage(LogLevel.Debug, "Recorded {Messages} message(s): {Appended} event(s) stored, {Finished} run(s) finished, {Duplicates} duplicate(s) skipped, in {Milliseconds:F0} ms")]

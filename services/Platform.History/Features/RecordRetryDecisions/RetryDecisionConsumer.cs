@@ -56,9 +56,7 @@ public sealed class RetryDecisionConsumer(IDocumentStore store, TimeProvider clo
     private async Task RecordAsync(string stream, RetryDecisionRecorded decision, CancellationToken ct)
     {
         await using var session = store.LightweightSession();
-        var e = session.Events.BuildEvent(decision);
-        e.Id = DeterministicId.ForRetryDecision($"{stream}/{decision.Decision}/{decision.Attempt}");
-        session.Events.Append(stream, e);
+        var e = session.Events.AppendWithId(stream, decision, DeterministicId.ForRetryDecision($"{stream}/{decision.Decision}/{decision.Attempt}"));
         session.Store(new RetryDecision(e.Id, decision.Job, decision.At, decision));
         try
         {

@@ -76,11 +76,11 @@ public static class Overview
 
     private static async Task<IReadOnlyList<PipelineRow>> PipelinesAsync(IQuerySession session, PlatformConfig config, DateTimeOffset now, CancellationToken ct)
     {
-        var pipelines = config.Monitors.Where(m => m is { Pipeline.Count: > 0, Schedule: not null }).ToList();
+        var pipelines = config.Monitors.Where(m => m.IsPipeline).ToList();
         if (pipelines.Count == 0)
             return [];
         var statuses = (await session.LoadManyAsync<WatchPipelines.PipelineStatus>(ct, pipelines.Select(p => p.Job).ToList())).ToDictionary(s => s.Id);
         return [.. pipelines.Select(p => new PipelineRow(p.Job, p.Pipeline, statuses.GetValueOrDefault(p.Job),
-            p.Schedule!.Next(now, p.TimeZone) is { } slot && (p.ReadyBy is not null || p.ReadyWithin is not null) ? p.DeadlineOf(slot) : null))];
+            p.Schedule!.Next(now, p.TimeZone) is { } slot ? p.DeadlineOf(slot) : null))];
     }
 }

@@ -40,7 +40,7 @@ public sealed class PipelineWatcher(
 
     public async Task CheckAsync(CancellationToken ct)
     {
-        var pipelines = config.Current.Monitors.Where(m => m is { Pipeline.Count: > 0, Schedule: not null } && (m.ReadyBy ?? (object?)m.ReadyWithin) is not null).ToList();
+        var pipelines = config.Current.Monitors.Where(m => m.IsPipeline).ToList();
         if (pipelines.Count == 0)
             return;
         var now = Clock.GetUtcNow();
@@ -66,9 +66,7 @@ public sealed class PipelineWatcher(
             foreach (var slot in slots)
             {
                 last = Settle(pipeline, slot, runs);
-                var e = session.Events.BuildEvent(last);
-                e.Id = DeterministicId.ForPipelineSlot($"{pipeline.Job}/{slot.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
-                session.Events.Append(CursorId(pipeline.Job), e);
+                session.Events.AppendWithId(CursorId(pipeline.Job), last, DeterministicId.ForPipelineSlot($"{pipeline.Job}/{slot.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}"));
             }
             session.Store(new PipelineStatus(pipeline.Job, last!.Slot, last.Deadline, last.Ready, last.Steps, last.Culprit));
             session.Store(cursor with { CheckedThrough = slots[^1] });

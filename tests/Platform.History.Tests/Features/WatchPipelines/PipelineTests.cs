@@ -1,7 +1,10 @@
+using Marten;
 using MassTransit.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Platform.Contracts.History;
 using Platform.EcsSamples;
+using Platform.History.Features.DetectMissedRuns;
 using Platform.Testing;
 using Xunit;
 
@@ -56,7 +59,13 @@ public class PipelineTests(PostgresFixture postgres) : IAsyncLifetime
     {
         await using var app = new HistoryApp(postgres, configFile: configFile, clock: clock);
         _ = app.Server;
-        await Task.Delay(1500); // the watchers' first round, at 00:30Z, starts judging from then
+        // The watcher's first round, at 00:30Z, starts judging the pipeline from then (transform, a step after the
+        // first, gets no missed-run cursor of its own at all).
+        await Eventually.Get(async () =>
+        {
+            await using var session = app.Services.GetRequiredService<IDocumentStore>().QuerySession();
+            return await session.LoadAsync<ScheduleCursor>("pipeline:nightly-etl");
+        }, cursor => cursor is not null, what: "the pipeline's cursor started at 00:30Z");
 
         // Day 1: extract succeeded, transform failed, load never ran.
         await app.PostAsync([.. ecs.Run("extract", At("2026-11-22T01:00:10"), TimeSpan.FromMinutes(20)),
